@@ -1,0 +1,1 @@
+"""Embeddings service: text to vectors behind recipes.embeddings.v1.EmbeddingsService."""

@@ -1,0 +1,119 @@
+"""Micro-batcher: merges texts from concurrent requests into one backend call.
+
+A request waits at most ``max_wait`` for company; a batch never exceeds ``max_batch_size``
+texts. One batch runs at a time per input type, which is what a CPU-bound model wants, and
+a failing batch fails exactly the requests that were in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from prometheus_client import Histogram
+
+from services.embeddings.backends.base import EmbeddingBackend
+
+BATCH_SIZE = Histogram(
+    "embedding_batch_size",
+    "Texts per backend call after micro-batching.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+)
+BACKEND_SECONDS = Histogram(
+    "embedding_backend_seconds",
+    "Time of one backend call.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+@dataclass
+class _Pending:
+    texts: Sequence[str]
+    input_type: int
+    future: asyncio.Future[np.ndarray] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class MicroBatcher:
+    def __init__(self, backend: EmbeddingBackend, max_batch_size: int, max_wait_seconds: float) -> None:
+        self.backend = backend
+        self.max_batch_size = max_batch_size
+        self.max_wait = max_wait_seconds
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self._carry: _Pending | None = None
+
+    def start(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._run(), name="embedding-batcher")
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+    async def embed(self, texts: Sequence[str], input_type: int) -> np.ndarray:
+        """Embed ``texts``; large inputs bypass batching and are chunked directly."""
+        if len(texts) >= self.max_batch_size:
+            parts = []
+            for i in range(0, len(texts), self.max_batch_size):
+                parts.append(await self._call(texts[i : i + self.max_batch_size], input_type))
+            return np.concatenate(parts, axis=0)
+        self.start()
+        pending = _Pending(texts, input_type)
+        await self._queue.put(pending)
+        return await pending.future
+
+    async def _call(self, texts: Sequence[str], input_type: int) -> np.ndarray:
+        BATCH_SIZE.observe(len(texts))
+        with BACKEND_SECONDS.time():
+            return await self.backend.embed(texts, input_type)
+
+    async def _collect(self, first: _Pending) -> list[_Pending]:
+        batch, size = [first], len(first.texts)
+        deadline = asyncio.get_running_loop().time() + self.max_wait
+        while size < self.max_batch_size:
+            timeout = deadline - asyncio.get_running_loop().time()
+            try:
+                item = self._queue.get_nowait() if timeout <= 0 else await asyncio.wait_for(self._queue.get(), timeout)
+            except (asyncio.QueueEmpty, TimeoutError):
+                break
+            if size + len(item.texts) > self.max_batch_size:
+                self._carry = item  # does not fit: it opens the next batch
+                break
+            batch.append(item)
+            size += len(item.texts)
+        return batch
+
+    async def _run(self) -> None:
+        while True:
+            first, self._carry = self._carry or await self._queue.get(), None
+            batch = await self._collect(first)
+            by_type: dict[int, list[_Pending]] = {}
+            for item in batch:
+                by_type.setdefault(item.input_type, []).append(item)
+            for group in by_type.values():
+                await self._run_batch(group)
+
+    async def _run_batch(self, group: list[_Pending]) -> None:
+        live = [p for p in group if not p.future.done()]
+        if not live:
+            return
+        texts = [t for p in live for t in p.texts]
+        try:
+            vectors = await self._call(texts, live[0].input_type)
+        except Exception as exc:
+            for p in live:
+                if not p.future.done():
+                    p.future.set_exception(exc)
+            return
+        offset = 0
+        for p in live:
+            n = len(p.texts)
+            if not p.future.done():
+                p.future.set_result(vectors[offset : offset + n])
+            offset += n

@@ -1,0 +1,1 @@
+"""Recommender service: catalog, vector index, hybrid ranking and filters."""

@@ -1,0 +1,1 @@
+"""Test helpers shared by every suite: free ports, service processes, fake OpenAI server."""
