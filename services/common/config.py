@@ -19,6 +19,13 @@ DEFAULT_LLM_ADDR = "localhost:50053"
 
 MiB = 1024 * 1024
 
+# Where bundles, the MLflow store and caches live by default (relative to the working dir).
+ARTIFACTS_DIR = "artifacts"
+# MLflow: a local SQLite store unless MLFLOW_TRACKING_URI says otherwise. Artifacts of
+# experiments created by mlops go to artifacts/mlruns.
+DEFAULT_MLFLOW_TRACKING_URI = "sqlite:///artifacts/mlflow.db"
+REGISTERED_MODEL_NAME = "recipe-recommender"
+
 
 class ServiceSettings(BaseSettings):
     """Settings shared by every gRPC service process."""

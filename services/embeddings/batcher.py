@@ -1,8 +1,9 @@
 """Micro-batcher: merges texts from concurrent requests into one backend call.
 
 A request waits at most ``max_wait`` for company; a batch never exceeds ``max_batch_size``
-texts. One batch runs at a time per input type, which is what a CPU-bound model wants, and
-a failing batch fails exactly the requests that were in it.
+texts. ``max_concurrent_batches`` backend calls run at once: 1 for CPU-bound models (more would
+only fight over the cores), more for remote backends whose calls mostly wait on the network.
+A failing batch fails exactly the requests that were in it.
 """
 
 from __future__ import annotations
@@ -37,8 +38,16 @@ class _Pending:
 
 
 class MicroBatcher:
-    def __init__(self, backend: EmbeddingBackend, max_batch_size: int, max_wait_seconds: float) -> None:
+    def __init__(
+        self,
+        backend: EmbeddingBackend,
+        max_batch_size: int,
+        max_wait_seconds: float,
+        max_concurrent_batches: int = 1,
+    ) -> None:
         self.backend = backend
+        self._slots = asyncio.Semaphore(max_concurrent_batches)
+        self._running: set[asyncio.Task[None]] = set()
         self.max_batch_size = max_batch_size
         self.max_wait = max_wait_seconds
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
@@ -55,6 +64,8 @@ class MicroBatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
+        for task in list(self._running):
+            task.cancel()
 
     async def embed(self, texts: Sequence[str], input_type: int) -> np.ndarray:
         """Embed ``texts``; large inputs bypass batching and are chunked directly."""
@@ -97,7 +108,14 @@ class MicroBatcher:
             for item in batch:
                 by_type.setdefault(item.input_type, []).append(item)
             for group in by_type.values():
-                await self._run_batch(group)
+                await self._slots.acquire()
+                task = asyncio.create_task(self._run_batch(group))
+                self._running.add(task)
+                task.add_done_callback(self._batch_done)
+
+    def _batch_done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._slots.release()
 
     async def _run_batch(self, group: list[_Pending]) -> None:
         live = [p for p in group if not p.future.done()]

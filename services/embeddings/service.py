@@ -29,7 +29,9 @@ class EmbeddingsServicer(embeddings_pb2_grpc.EmbeddingsServiceServicer):
         self.backend = backend
         self.settings = settings
         self.cache = VectorCache(settings.cache_size)
-        self.batcher = MicroBatcher(backend, settings.max_batch_size, settings.batch_wait_ms / 1000)
+        self.batcher = MicroBatcher(
+            backend, settings.max_batch_size, settings.batch_wait_ms / 1000, backend.max_concurrent_batches
+        )
 
     # -- validation -------------------------------------------------------------------
     def validate(self, texts: Sequence[str], model: str, input_type: int) -> None:

@@ -92,8 +92,9 @@ class FakeOpenAI:
                 if fault == "500":
                     return self._json(500, {"error": {"message": "injected", "type": "server_error"}})
                 if fault == "429":
-                    return self._json(429, {"error": {"message": "slow down", "type": "rate_limit"}},
-                                      {"Retry-After": "0"})
+                    return self._json(
+                        429, {"error": {"message": "slow down", "type": "rate_limit"}}, {"Retry-After": "0"}
+                    )
                 if fault == "timeout":
                     time.sleep(fake.hang_seconds)
                     return self._json(500, {"error": {"message": "too late"}})
@@ -109,23 +110,41 @@ class FakeOpenAI:
             def _embeddings(self, body: dict[str, Any]) -> None:
                 inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
                 dims = int(body.get("dimensions") or fake.dims)
-                data = [{"object": "embedding", "index": i, "embedding": deterministic_vector(t, dims)}
-                        for i, t in enumerate(inputs)]
-                self._json(200, {"object": "list", "data": data, "model": body.get("model", "fake"),
-                                 "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)}})
+                data = [
+                    {"object": "embedding", "index": i, "embedding": deterministic_vector(t, dims)}
+                    for i, t in enumerate(inputs)
+                ]
+                self._json(
+                    200,
+                    {
+                        "object": "list",
+                        "data": data,
+                        "model": body.get("model", "fake"),
+                        "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)},
+                    },
+                )
 
             def _usage(self) -> dict[str, int]:
-                return {"prompt_tokens": fake.prompt_tokens, "completion_tokens": fake.completion_tokens,
-                        "total_tokens": fake.prompt_tokens + fake.completion_tokens}
+                return {
+                    "prompt_tokens": fake.prompt_tokens,
+                    "completion_tokens": fake.completion_tokens,
+                    "total_tokens": fake.prompt_tokens + fake.completion_tokens,
+                }
 
             def _chat(self, body: dict[str, Any], content: str) -> None:
-                self._json(200, {
-                    "id": "chatcmpl-fake", "object": "chat.completion", "created": 0,
-                    "model": body.get("model", "fake"),
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": content}}],
-                    "usage": self._usage(),
-                })
+                self._json(
+                    200,
+                    {
+                        "id": "chatcmpl-fake",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body.get("model", "fake"),
+                        "choices": [
+                            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                        ],
+                        "usage": self._usage(),
+                    },
+                )
 
             def _stream(self, body: dict[str, Any], content: str) -> None:
                 self.send_response(200)
@@ -136,15 +155,23 @@ class FakeOpenAI:
                 words = content.split(" ")
                 for i, word in enumerate(words):
                     piece = word if i == 0 else " " + word
-                    chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
-                             "model": body.get("model", "fake"),
-                             "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    chunk = {
+                        "id": "chatcmpl-fake",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": body.get("model", "fake"),
+                        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                    }
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
-                final = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
-                         "model": body.get("model", "fake"),
-                         "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                         "usage": self._usage()}
+                final = {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body.get("model", "fake"),
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                    "usage": self._usage(),
+                }
                 self.wfile.write(f"data: {json.dumps(final)}\n\ndata: [DONE]\n\n".encode())
                 self.wfile.flush()
                 self.close_connection = True

@@ -34,8 +34,14 @@ class ServiceProcess:
         return f"127.0.0.1:{self.port}"
 
     def start(self, extra_args: list[str] | None = None) -> ServiceProcess:
-        env = {**os.environ, "GRPC_PORT": str(self.port), "METRICS_PORT": str(self.metrics_port),
-               "LOG_FORMAT": "json", "PYTHONPATH": str(ROOT), **self.env}
+        env = {
+            **os.environ,
+            "GRPC_PORT": str(self.port),
+            "METRICS_PORT": str(self.metrics_port),
+            "LOG_FORMAT": "json",
+            "PYTHONPATH": str(ROOT),
+            **self.env,
+        }
         env.pop("PORT", None)
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(

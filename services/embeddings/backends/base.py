@@ -17,6 +17,8 @@ class EmbeddingBackend(abc.ABC):
     model: str
     dimensions: int
     normalized: bool = True
+    # Backend calls the micro-batcher may run at once: 1 for local CPU-bound models.
+    max_concurrent_batches: int = 1
     languages: Sequence[str] = ()
 
     async def load(self) -> None:  # noqa: B027 - optional hook

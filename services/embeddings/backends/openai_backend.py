@@ -29,6 +29,7 @@ TRANSIENT_ERRORS = (
 class OpenAIBackend(EmbeddingBackend):
     name = "openai"
     normalized = True
+    max_concurrent_batches = 4
 
     def __init__(
         self,
