@@ -101,7 +101,7 @@ async def test_cache_answers_repeated_texts_without_the_backend(served) -> None:
 
 
 async def test_cache_key_includes_input_type(served) -> None:
-    stub, backend, _ = served
+    stub, _, _ = served
     await stub.Embed(embeddings_pb2.EmbedRequest(texts=["flan"], input_type=embeddings_pb2.INPUT_TYPE_QUERY))
     again = await stub.Embed(embeddings_pb2.EmbedRequest(texts=["flan"], input_type=embeddings_pb2.INPUT_TYPE_DOCUMENT))
     assert again.cached_count == 0
@@ -159,7 +159,7 @@ async def test_embed_stream_rejects_a_bad_batch(served) -> None:
 
 
 async def test_client_bulk_splits_to_server_limits(served) -> None:
-    _, backend, host = served
+    _, _, host = served
     client = EmbeddingsClient(f"127.0.0.1:{host.port}")
     try:
         texts = [f"plato {i}" for i in range(50)] + ["z" * 300]  # one text over the per-text limit
