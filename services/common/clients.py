@@ -8,12 +8,14 @@ a side effect (chat turns, for instance, are not retried).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import grpc
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
+from services.common.cloud_auth import id_token_credentials
 from services.common.config import MiB
 
 DEFAULT_MAX_MESSAGE_BYTES = 16 * MiB
@@ -50,7 +52,11 @@ def create_channel(
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     credentials: grpc.ChannelCredentials | None = None,
 ) -> grpc.aio.Channel:
-    """Open a ``grpc.aio`` channel with limits, keepalive, retries and OTel client spans."""
+    """Open a ``grpc.aio`` channel with limits, keepalive, retries and OTel client spans.
+
+    With ``PEER_AUTH=google-id-token`` and no explicit credentials, the channel uses TLS and a
+    Cloud Run identity token for the peer (see services/common/cloud_auth.py).
+    """
     options: list[tuple[str, Any]] = [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
@@ -63,6 +69,8 @@ def create_channel(
         ("grpc.max_reconnect_backoff_ms", 2_000),
     ]
     interceptors = aio_client_interceptors()
+    if credentials is None and os.environ.get("PEER_AUTH") == "google-id-token":
+        credentials = id_token_credentials(address)
     if credentials is not None:
         return grpc.aio.secure_channel(address, credentials, options=options, interceptors=interceptors)
     return grpc.aio.insecure_channel(address, options=options, interceptors=interceptors)
