@@ -87,7 +87,9 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 path = self.path.split("?")[0]
-                fake.requests.append({"path": path, "body": body, "headers": {k.lower(): v for k, v in self.headers.items()}})
+                fake.requests.append(
+                    {"path": path, "body": body, "headers": {k.lower(): v for k, v in self.headers.items()}}
+                )
                 fault = fake.faults.popleft() if fake.faults else ""
                 if fault == "500":
                     return self._json(500, {"error": {"message": "injected", "type": "server_error"}})
