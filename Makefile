@@ -8,7 +8,7 @@ LOCKS := requirements/dev.lock requirements/embeddings.lock requirements/recomme
          requirements/llm.lock requirements/gateway.lock requirements/mlops.lock
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 -q --no-header
 
-.PHONY: help install run test test-fast protos protos-check lint format lock bench bench-full clean
+.PHONY: help install run test test-fast protos protos-check lint check-deploy format lock bench bench-full clean
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -46,6 +46,10 @@ lint: install node_modules/.bin/buf ## ruff, format check, mypy and buf lint
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	cd protos && ../node_modules/.bin/buf lint
+
+check-deploy: ## promtool checks of the Prometheus config and alert rules (with their unit tests)
+	@command -v promtool >/dev/null || { echo "promtool missing: apt-get install prometheus"; exit 1; }
+	cd deploy/prometheus && promtool check config prometheus.yml && promtool test rules alerts_test.yml
 
 format: install ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
