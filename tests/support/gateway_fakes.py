@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,12 @@ MODEL_VERSION = "fake-20240101"
 
 
 def _recipe(
-    rid: int, lang: int, name: str, ingredients: list[str], es: str | None = None, en: str | None = None
+    rid: int,
+    lang: common_pb2.Language,
+    name: str,
+    ingredients: list[str],
+    es: str | None = None,
+    en: str | None = None,
 ) -> common_pb2.Recipe:
     localized = []
     if es:
@@ -88,9 +93,11 @@ class _Faults:
         self.fail: dict[str, grpc.StatusCode] = {}
         self.calls: dict[str, list[Any]] = {}
         self.delay: dict[str, float] = {}
+        self.metadata: dict[str, list[dict[str, str]]] = {}
 
     async def enter(self, method: str, request: Any, context: grpc.aio.ServicerContext) -> None:
         self.calls.setdefault(method, []).append(request)
+        self.metadata.setdefault(method, []).append({k: str(v) for k, v in context.invocation_metadata() or ()})
         if method in self.delay:
             await asyncio.sleep(self.delay[method])
         if method in self.fail:
@@ -103,6 +110,7 @@ class _Faults:
         self.fail.clear()
         self.calls.clear()
         self.delay.clear()
+        self.metadata.clear()
 
 
 class FakeRecommender(recommender_pb2_grpc.RecommenderServiceServicer, _Faults):
@@ -110,7 +118,7 @@ class FakeRecommender(recommender_pb2_grpc.RecommenderServiceServicer, _Faults):
         _Faults.__init__(self)
         self.degraded = False
 
-    async def Recommend(  # noqa: N802
+    async def Recommend(
         self, request: recommender_pb2.RecommendRequest, context: grpc.aio.ServicerContext
     ) -> recommender_pb2.RecommendResponse:
         await self.enter("Recommend", request, context)
@@ -142,7 +150,7 @@ class FakeRecommender(recommender_pb2_grpc.RecommenderServiceServicer, _Faults):
             model_version=MODEL_VERSION,
         )
 
-    async def GetRecipe(  # noqa: N802
+    async def GetRecipe(
         self, request: recommender_pb2.GetRecipeRequest, context: grpc.aio.ServicerContext
     ) -> recommender_pb2.GetRecipeResponse:
         await self.enter("GetRecipe", request, context)
@@ -150,7 +158,7 @@ class FakeRecommender(recommender_pb2_grpc.RecommenderServiceServicer, _Faults):
             await context.abort(grpc.StatusCode.NOT_FOUND, f"recipe {request.id} not found")
         return recommender_pb2.GetRecipeResponse(recipe=BY_ID[request.id], model_version=MODEL_VERSION)
 
-    async def SimilarRecipes(  # noqa: N802
+    async def SimilarRecipes(
         self, request: recommender_pb2.SimilarRecipesRequest, context: grpc.aio.ServicerContext
     ) -> recommender_pb2.SimilarRecipesResponse:
         await self.enter("SimilarRecipes", request, context)
@@ -166,7 +174,7 @@ class FakeRecommender(recommender_pb2_grpc.RecommenderServiceServicer, _Faults):
         )
 
 
-def fake_translation(text: str, lang: int) -> str:
+def fake_translation(text: str, lang: common_pb2.Language) -> str:
     return f"{text} [{'es' if lang == ES else 'en'}]"
 
 
@@ -182,8 +190,10 @@ class FakeLlm(llm_pb2_grpc.LlmServiceServicer, _Faults):
         self.conversations: dict[str, Conversation] = {}
         self.translate_degraded = False
         self.chat_fail_after_first = False
+        self.chat_delay = 0.01
+        self.chat_cancelled = False
 
-    async def DetectLanguage(  # noqa: N802
+    async def DetectLanguage(
         self, request: llm_pb2.DetectLanguageRequest, context: grpc.aio.ServicerContext
     ) -> llm_pb2.DetectLanguageResponse:
         await self.enter("DetectLanguage", request, context)
@@ -191,7 +201,7 @@ class FakeLlm(llm_pb2_grpc.LlmServiceServicer, _Faults):
         spanish = bool(words & {"de", "con", "y", "sin", "ensalada", "pollo", "receta"}) or "ñ" in request.text
         return llm_pb2.DetectLanguageResponse(language=ES if spanish else EN, confidence=0.9, reliable=True)
 
-    async def Translate(  # noqa: N802
+    async def Translate(
         self, request: llm_pb2.TranslateRequest, context: grpc.aio.ServicerContext
     ) -> llm_pb2.TranslateResponse:
         await self.enter("Translate", request, context)
@@ -215,7 +225,7 @@ class FakeLlm(llm_pb2_grpc.LlmServiceServicer, _Faults):
             degraded=self.translate_degraded,
         )
 
-    async def AnswerQuestion(  # noqa: N802
+    async def AnswerQuestion(
         self, request: llm_pb2.AnswerQuestionRequest, context: grpc.aio.ServicerContext
     ) -> llm_pb2.AnswerQuestionResponse:
         await self.enter("AnswerQuestion", request, context)
@@ -229,7 +239,7 @@ class FakeLlm(llm_pb2_grpc.LlmServiceServicer, _Faults):
             backend="fake",
         )
 
-    async def AnalyzeMeal(  # noqa: N802
+    async def AnalyzeMeal(
         self, request: llm_pb2.AnalyzeMealRequest, context: grpc.aio.ServicerContext
     ) -> llm_pb2.AnalyzeMealResponse:
         await self.enter("AnalyzeMeal", request, context)
@@ -254,7 +264,7 @@ class FakeLlm(llm_pb2_grpc.LlmServiceServicer, _Faults):
             backend="fake",
         )
 
-    async def Chat(  # noqa: N802
+    async def Chat(
         self, request: llm_pb2.ChatRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[llm_pb2.ChatResponse]:
         await self.enter("Chat", request, context)
@@ -269,9 +279,13 @@ class FakeLlm(llm_pb2_grpc.LlmServiceServicer, _Faults):
         yield llm_pb2.ChatResponse(conversation_id=cid, delta=pieces[0], language=lang)
         if self.chat_fail_after_first:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "backend went away")
-        for piece in pieces[1:]:
-            await asyncio.sleep(0.01)
-            yield llm_pb2.ChatResponse(conversation_id=cid, delta=piece, language=lang)
+        try:
+            for piece in pieces[1:]:
+                await asyncio.sleep(self.chat_delay)
+                yield llm_pb2.ChatResponse(conversation_id=cid, delta=piece, language=lang)
+        except asyncio.CancelledError:
+            self.chat_cancelled = True  # the caller went away
+            raise
         now = Timestamp()
         now.GetCurrentTime()
         seq = len(conversation.messages)
@@ -300,7 +314,7 @@ class FakeLlm(llm_pb2_grpc.LlmServiceServicer, _Faults):
             intent="recommend",
         )
 
-    async def GetConversation(  # noqa: N802
+    async def GetConversation(
         self, request: llm_pb2.GetConversationRequest, context: grpc.aio.ServicerContext
     ) -> llm_pb2.GetConversationResponse:
         await self.enter("GetConversation", request, context)
@@ -318,6 +332,8 @@ class FakeLlm(llm_pb2_grpc.LlmServiceServicer, _Faults):
         _Faults.reset(self)
         self.translate_degraded = False
         self.chat_fail_after_first = False
+        self.chat_delay = 0.01
+        self.chat_cancelled = False
 
 
 class _Server:
@@ -362,9 +378,7 @@ class FakeServices:
             recommender_pb2_grpc.add_RecommenderServiceServicer_to_server,
             self.recommender,
         )
-        self._llm = _Server(
-            "llm", "recipes.llm.v1.LlmService", llm_pb2_grpc.add_LlmServiceServicer_to_server, self.llm
-        )
+        self._llm = _Server("llm", "recipes.llm.v1.LlmService", llm_pb2_grpc.add_LlmServiceServicer_to_server, self.llm)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="gateway-fakes", daemon=True)
 
@@ -428,3 +442,41 @@ def fake_services() -> Iterator[FakeServices]:
         yield fakes
     finally:
         fakes.close()
+
+
+def gateway_settings(fakes: FakeServices, **overrides: Any) -> Any:
+    """Settings pointing at ``fakes``; security off unless a test turns it on."""
+    from gateway.config import GatewaySettings
+
+    values: dict[str, Any] = {
+        "recommender_addr": fakes.recommender_addr,
+        "llm_addr": fakes.llm_addr,
+        "gateway_api_keys": "",
+        "redis_url": "",
+        "rate_limit_per_minute": 0,
+        "cors_origins": "",
+        "translate_timeout_seconds": 2.0,
+        **overrides,
+    }
+    return GatewaySettings(**values)
+
+
+@asynccontextmanager
+async def gateway_client(fakes: FakeServices, **overrides: Any) -> AsyncIterator[tuple[Any, Any]]:
+    """An httpx client bound in-process to a gateway app wired to ``fakes``; yields (client, app)."""
+    import httpx
+
+    from gateway.app import create_app
+    from gateway.clients import ServiceClients
+
+    settings = gateway_settings(fakes, **overrides)
+    clients = ServiceClients(settings.recommender_addr, settings.llm_addr)
+    app = create_app(settings, clients)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield client, app
+    finally:
+        await clients.close()
+        if app.state.ctx.limiter is not None:
+            await app.state.ctx.limiter.close()
