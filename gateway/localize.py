@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 
 from gateway.clients import LlmClient, UpstreamError
 from gateway.convert import lang_to_proto
-from gateway.metrics import TRANSLATION_CACHE, TRANSLATION_LATENCY
+from gateway.metrics import TRANSLATION_CACHE
 from recipes.common.v1 import common_pb2
 from recipes.llm.v1 import llm_pb2
+from services.common.telemetry import TRANSLATION_LATENCY
 
 log = logging.getLogger(__name__)
 
@@ -157,13 +158,15 @@ class Localizer:
         try:
             response = await self.llm.translate(request, timeout=self.timeout)
         except UpstreamError as exc:
-            TRANSLATION_LATENCY.labels("error").observe(time.perf_counter() - started)
+            TRANSLATION_LATENCY.labels("none", "error").observe(time.perf_counter() - started)
             log.warning(
                 "translation failed; serving untranslated recipes",
                 extra={"peer_code": exc.code.name, "recipes": len(pending), "target_lang": target},
             )
             return "translation_failed"
-        TRANSLATION_LATENCY.labels("ok").observe(time.perf_counter() - started)
+        TRANSLATION_LATENCY.labels(response.backend or "unknown", "degraded" if response.degraded else "ok").observe(
+            time.perf_counter() - started
+        )
         if len(response.recipes) != len(pending):
             log.warning(
                 "translation returned the wrong number of recipes; serving untranslated",

@@ -19,12 +19,6 @@ API_LATENCY = Histogram(
     ["method", "route", "status"],
     buckets=HTTP_LATENCY_BUCKETS,
 )
-TRANSLATION_LATENCY = Histogram(
-    "translation_latency_seconds",
-    "Time of the one batched llm.Translate call that localises a response.",
-    ["outcome"],
-    buckets=HTTP_LATENCY_BUCKETS,
-)
 NUM_RECIPES = Histogram(
     "num_recipes",
     "Recipes returned per response.",

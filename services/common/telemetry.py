@@ -40,6 +40,14 @@ GRPC_SERVER_HANDLING_SECONDS = Histogram(
 GRPC_SERVER_IN_FLIGHT = Gauge("grpc_server_in_flight_requests", "RPCs being handled now.", ["grpc_service"])
 SERVICE_READY = Gauge("service_ready", "1 when the service reports SERVING, else 0.", ["service"])
 BUILD_INFO = Info("recipes_build", "Build and runtime information of this process.")
+# The predecessor's translation_latency, defined once because two processes report it: the
+# gateway times the whole llm.Translate call of a response, the llm service its backend work.
+TRANSLATION_LATENCY = Histogram(
+    "translation_latency_seconds",
+    "Time to translate the recipes of one response (the predecessor's translation_latency).",
+    ["backend", "outcome"],
+    buckets=RPC_LATENCY_BUCKETS,
+)
 DEGRADED_RESPONSES = Counter(
     "degraded_responses_total",
     "Responses served in a degraded mode because a dependency failed.",

@@ -25,12 +25,6 @@ LLM_LATENCY = Histogram(
     ["backend", "operation"],
     buckets=RPC_LATENCY_BUCKETS,
 )
-TRANSLATION_LATENCY = Histogram(
-    "translation_latency_seconds",
-    "Time to translate one Translate request (the predecessor's translation_latency), by the backend that answered.",
-    ["backend"],
-    buckets=RPC_LATENCY_BUCKETS,
-)
 CACHE_REQUESTS = Counter(
     "llm_cache_requests_total", "Response cache lookups per item, by operation and result.", ["operation", "result"]
 )

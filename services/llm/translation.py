@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from recipes.common.v1 import common_pb2
+from services.common.telemetry import TRANSLATION_LATENCY
 from services.llm.backends.base import LlmBackend, TranslationItem
 from services.llm.detect import LanguageDetector
 from services.llm.languages import Lang, from_pb, other, to_pb
-from services.llm.metrics import TRANSLATED_ITEMS, TRANSLATION_LATENCY
+from services.llm.metrics import TRANSLATED_ITEMS
 from services.llm.recipes import stored_text
 from services.llm.router import BatchOperation, Router
 from services.llm.text import normalise_request_text
@@ -129,7 +130,7 @@ class Translator:
 
         TRANSLATED_ITEMS.labels("memory").inc(memory_items)
         if not plan.items:
-            TRANSLATION_LATENCY.labels(MEMORY_BACKEND).observe(time.perf_counter() - started)
+            TRANSLATION_LATENCY.labels(MEMORY_BACKEND, "ok").observe(time.perf_counter() - started)
             return TranslationResult(out_texts, out_recipes, MEMORY_BACKEND, 0, False, 0, memory_items)
 
         items = plan.items
@@ -156,7 +157,9 @@ class Translator:
                 setattr(out_recipes[slot.recipe_index], slot.field, value)
         TRANSLATED_ITEMS.labels("cache").inc(routed.cached_count)
         TRANSLATED_ITEMS.labels("backend").inc(len(items) - routed.cached_count)
-        TRANSLATION_LATENCY.labels(routed.backend).observe(time.perf_counter() - started)
+        TRANSLATION_LATENCY.labels(routed.backend, "degraded" if routed.degraded else "ok").observe(
+            time.perf_counter() - started
+        )
         return TranslationResult(
             out_texts,
             out_recipes,
