@@ -21,17 +21,32 @@ from pathlib import Path
 CATALOG = Path(__file__).resolve().parents[1] / "catalog"
 
 REVIEWS = {
-    5: ["Absolutely delicious, will make again!", "Perfect as written. My family loved it.",
-        "Best version I have tried. Thanks for posting!", "Easy and so tasty, this is a keeper.",
-        "Made this for guests and everyone asked for the recipe.", "Wonderful flavor, I would not change a thing."],
-    4: ["Very good. I added a little more seasoning.", "Tasty and easy; next time I will cut the salt a bit.",
-        "Good recipe, took a bit longer than stated.", "We enjoyed it. I doubled the garlic."],
-    3: ["It was okay, a bit bland for us.", "Decent but needed some tweaking.",
-        "Fine for a weeknight, nothing special."],
+    5: [
+        "Absolutely delicious, will make again!",
+        "Perfect as written. My family loved it.",
+        "Best version I have tried. Thanks for posting!",
+        "Easy and so tasty, this is a keeper.",
+        "Made this for guests and everyone asked for the recipe.",
+        "Wonderful flavor, I would not change a thing.",
+    ],
+    4: [
+        "Very good. I added a little more seasoning.",
+        "Tasty and easy; next time I will cut the salt a bit.",
+        "Good recipe, took a bit longer than stated.",
+        "We enjoyed it. I doubled the garlic.",
+    ],
+    3: [
+        "It was okay, a bit bland for us.",
+        "Decent but needed some tweaking.",
+        "Fine for a weeknight, nothing special.",
+    ],
     2: ["Not what I expected, too dry.", "The timing was off and it came out mushy."],
     1: ["Did not work for me at all.", "Sorry, we did not like this one."],
-    0: ["Have not made it yet but it looks great!", "Bookmarked for later &amp; can&#039;t wait to try it.",
-        "Question: can this be frozen?"],
+    0: [
+        "Have not made it yet but it looks great!",
+        "Bookmarked for later &amp; can&#039;t wait to try it.",
+        "Question: can this be frozen?",
+    ],
 }
 
 
