@@ -92,3 +92,21 @@ def validate_catalog(table: pa.Table) -> None:
         actual = table.schema.field(expected.name).type
         if not actual.equals(expected.type):
             raise ValueError(f"catalog column {expected.name!r} is {actual}, expected {expected.type}")
+
+
+def catalog_from_records(records: list[dict[str, object]]) -> pa.Table:
+    """Build a catalog table from dicts, filling absent columns with nulls (lists empty).
+
+    Handy for tests, benchmarks and small converters: only ``id`` and ``name`` are needed.
+    """
+    columns: dict[str, list[object]] = {f.name: [] for f in CATALOG_SCHEMA}
+    for record in records:
+        unknown = set(record) - set(columns)
+        if unknown:
+            raise ValueError(f"unknown catalog columns: {sorted(unknown)}")
+        for f in CATALOG_SCHEMA:
+            value = record.get(f.name)
+            if value is None and pa.types.is_list(f.type):
+                value = []
+            columns[f.name].append(value)
+    return pa.Table.from_pydict(columns, schema=CATALOG_SCHEMA)
