@@ -6,7 +6,7 @@ timestamps) is defined once and unit-tested on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -70,9 +70,23 @@ def recipe_detail(r: common_pb2.Recipe) -> schemas.RecipeDetail:
 def recommended(r: recommender_pb2.RecommendedRecipe, localized: common_pb2.Recipe) -> schemas.RecommendedRecipe:
     """A ranked result, with its text taken from ``localized`` (the same recipe, localised)."""
     score = schemas.Score(hybrid=r.score.hybrid, semantic=r.score.semantic, popularity=r.score.popularity)
+    missing = localized_missing(r.recipe, localized, r.missing_ingredients)
     return schemas.RecommendedRecipe.model_validate(
-        {**_recipe_fields(localized), "score": score, "missing_ingredients": list(r.missing_ingredients)}
+        {**_recipe_fields(localized), "score": score, "missing_ingredients": missing}
     )
+
+
+def localized_missing(original: common_pb2.Recipe, localized: common_pb2.Recipe, missing: Sequence[str]) -> list[str]:
+    """The missing ingredients in the language of ``localized``.
+
+    The recommender names them as they appear in the recipe's own ingredient list, and
+    translation keeps list shapes, so the same position in the localised list is the same
+    ingredient. A name not found in the original list is returned as it came.
+    """
+    if len(original.ingredients) != len(localized.ingredients):
+        return list(missing)
+    position = {name: i for i, name in enumerate(original.ingredients)}
+    return [localized.ingredients[position[m]] if m in position else m for m in missing]
 
 
 def parsed_filters(p: recommender_pb2.ParsedFilters) -> schemas.ParsedFilters:
