@@ -251,3 +251,89 @@ def test_llm_down_degrades_recommendations_and_readyz_names_it(
     compat = http.post("/recommend", json={"query": "sopa de lentejas"})
     assert compat.status_code == 200 and len(compat.json()["recetas"]) == 3
     assert http.post("/v1/qa", json={"recipe_id": warm["recipes"][0]["id"], "question": "why?"}).status_code == 503
+
+
+# -- dashboards and alerts only use metrics that exist ------------------------------------------
+
+PROMQL_WORDS = {
+    "sum",
+    "rate",
+    "increase",
+    "histogram_quantile",
+    "by",
+    "on",
+    "without",
+    "group_left",
+    "group_right",
+    "max",
+    "min",
+    "avg",
+    "count",
+    "label_replace",
+    "and",
+    "or",
+    "unless",
+    "bool",
+    "up",
+    "le",
+    "irate",
+}
+
+
+def metric_names_in(expr: str) -> set[str]:
+    """Metric names an expression reads: identifiers outside label matchers, groupings and calls."""
+    import re
+
+    expr = re.sub(r"\{[^}]*\}", " ", expr)  # label matchers
+    expr = re.sub(r"\b(?:by|on|without|group_left|group_right)\s*\([^)]*\)", " ", expr)
+    expr = re.sub(r'"[^"]*"', " ", expr)
+    expr = re.sub(r"\[[^\]]*\]", " ", expr)  # range selectors
+    names = set()
+    for match in re.finditer(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b\s*(\()?", expr):
+        name, call = match.group(1), match.group(2)
+        if not call and name not in PROMQL_WORDS and "_" in name:
+            names.add(name)
+    return names
+
+
+def exported_names(body: str) -> set[str]:
+    """Every series name a scrape can yield, including a labelled family that has no sample yet."""
+    suffixes = {"histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
+    names = set()
+    for line in body.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split()[:4]
+            names.add(name)
+            names.update(name + suffix for suffix in suffixes.get(kind, ()))
+        elif line and not line.startswith("#"):
+            names.add(line.split("{")[0].split()[0])
+    return names
+
+
+def test_every_metric_the_dashboards_and_alerts_use_exists(stack: dict[str, ServiceProcess]) -> None:
+    import yaml
+
+    httpx.post(f"http://{stack['gateway'].address}/v1/recommendations", json={"query": "sopa"}, timeout=30)
+    exported: set[str] = set()
+    for name, process in stack.items():
+        url = (
+            f"http://{process.address}/metrics"
+            if name == "gateway"
+            else f"http://127.0.0.1:{process.metrics_port}/metrics"
+        )
+        exported |= exported_names(httpx.get(url, timeout=10).text)
+    used: dict[str, str] = {}
+    dashboard = json.loads((ROOT / "deploy/grafana/dashboards/recipe-recommender.json").read_text())
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            used.update(dict.fromkeys(metric_names_in(target["expr"]), f"dashboard panel {panel['title']!r}"))
+    for group in yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())["groups"]:
+        for rule in group["rules"]:
+            used.update(dict.fromkeys(metric_names_in(rule["expr"]), f"alert {rule['alert']}"))
+    for policy in sorted((ROOT / "deploy/alerts/cloud-monitoring").glob("*.json")):
+        for condition in json.loads(policy.read_text())["conditions"]:
+            query = condition["conditionPrometheusQueryLanguage"]["query"]
+            used.update(dict.fromkeys(metric_names_in(query), f"Cloud Monitoring policy {policy.name}"))
+    assert len(used) > 10, f"the parser found too few metrics: {sorted(used)}"
+    missing = {name: where for name, where in used.items() if name not in exported}
+    assert not missing, f"used but not exported by any service: {missing}"
