@@ -235,24 +235,6 @@ def test_a_one_megabyte_body_is_413(http: httpx.Client) -> None:
     assert response.status_code == 413
 
 
-def test_llm_down_degrades_recommendations_and_readyz_names_it(
-    http: httpx.Client, stack: dict[str, ServiceProcess]
-) -> None:
-    # Runs last in this module: it stops the llm for good.
-    warm = http.post("/v1/recommendations", json={"query": "lentil soup", "lang": "es"}).json()
-    assert warm["degraded"] is False
-    assert stack["llm"].terminate() == 0
-    ready = http.get("/readyz")
-    assert ready.status_code == 503 and ready.json()["down"] == ["llm"]
-    assert http.get("/healthz").status_code == 200
-    response = http.post("/v1/recommendations", json={"query": "lentil soup"})
-    assert response.status_code == 200, response.text
-    assert response.json()["degraded"] is True and response.json()["recipes"]
-    compat = http.post("/recommend", json={"query": "sopa de lentejas"})
-    assert compat.status_code == 200 and len(compat.json()["recetas"]) == 3
-    assert http.post("/v1/qa", json={"recipe_id": warm["recipes"][0]["id"], "question": "why?"}).status_code == 503
-
-
 # -- dashboards and alerts only use metrics that exist ------------------------------------------
 
 PROMQL_WORDS = {
@@ -337,3 +319,22 @@ def test_every_metric_the_dashboards_and_alerts_use_exists(stack: dict[str, Serv
     assert len(used) > 10, f"the parser found too few metrics: {sorted(used)}"
     missing = {name: where for name, where in used.items() if name not in exported}
     assert not missing, f"used but not exported by any service: {missing}"
+
+
+# Keep this test last in the module: it stops the llm process of the shared stack.
+def test_llm_down_degrades_recommendations_and_readyz_names_it(
+    http: httpx.Client, stack: dict[str, ServiceProcess]
+) -> None:
+    # Runs last in this module: it stops the llm for good.
+    warm = http.post("/v1/recommendations", json={"query": "lentil soup", "lang": "es"}).json()
+    assert warm["degraded"] is False
+    assert stack["llm"].terminate() == 0
+    ready = http.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["down"] == ["llm"]
+    assert http.get("/healthz").status_code == 200
+    response = http.post("/v1/recommendations", json={"query": "lentil soup"})
+    assert response.status_code == 200, response.text
+    assert response.json()["degraded"] is True and response.json()["recipes"]
+    compat = http.post("/recommend", json={"query": "sopa de lentejas"})
+    assert compat.status_code == 200 and len(compat.json()["recetas"]) == 3
+    assert http.post("/v1/qa", json={"recipe_id": warm["recipes"][0]["id"], "question": "why?"}).status_code == 503
