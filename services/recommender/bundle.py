@@ -28,24 +28,24 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.ipc as ipc
-import pyarrow.parquet as pq
 
 from services.common.config import ARTIFACTS_DIR, DEFAULT_MLFLOW_TRACKING_URI
-from services.recommender.catalog import CATALOG_SCHEMA, validate_catalog
 from services.recommender.features import FEATURE_FILES, FEATURES_VERSION, CatalogFeatures
 from services.recommender.index import ANN_FILE, INDEX_BACKENDS, HnswParams, PreviousAnn, build_hnsw
 from services.recommender.lexical import LEXICAL_FILES, LexicalIndex, document_terms
 from services.recommender.popularity import bayesian_average, fit_prior, normalise
+from services.recommender.rowstore import RowReader, write_names, write_records
+
+if TYPE_CHECKING:  # pyarrow is needed to write bundles, not to serve them (see Bundle.catalog)
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,10 @@ class BundleError(Exception):
 
 # -- writing -----------------------------------------------------------------------------------
 def _catalog_with_popularity(catalog: pa.Table) -> tuple[pa.Table, dict[str, Any]]:
+    import pyarrow as pa
+
+    from services.recommender.catalog import CATALOG_SCHEMA
+
     table = catalog.select([f.name for f in CATALOG_SCHEMA]).cast(CATALOG_SCHEMA)
     prior = fit_prior(table.column("rating_average"), table.column("rating_count"))
     bayes = bayesian_average(table.column("rating_average"), table.column("rating_count"), prior)
@@ -97,6 +101,9 @@ def _check_vectors(vectors: np.ndarray, rows: int) -> np.ndarray:
 
 def content_hash(catalog: pa.Table, vectors_f16: np.ndarray) -> str:
     """sha256 of the catalog (Arrow IPC stream bytes) and the float16 vectors."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
     digest = hashlib.sha256()
     sink = pa.BufferOutputStream()
     with ipc.new_stream(sink, catalog.schema) as writer:
@@ -242,6 +249,11 @@ def write_bundle(
     default) takes the newest bundle in ``out_dir``, None always rebuilds. A full HNSW build
     of 230k recipes takes minutes on 2 cores; updating 1% of it takes seconds.
     """
+    import pyarrow.ipc as ipc
+    import pyarrow.parquet as pq
+
+    from services.recommender.catalog import validate_catalog
+
     started = time.perf_counter()
     report: Progress = progress or (lambda step, done, total: None)
     if index_backend not in INDEX_BACKENDS:
@@ -275,7 +287,7 @@ def write_bundle(
         with ipc.new_file(str(tmp / CATALOG_ARROW), table.schema) as writer:
             writer.write_table(table, max_chunksize=64 * 1024)
         np.save(tmp / VECTORS, halves)
-        files = [CATALOG_PARQUET, CATALOG_ARROW, VECTORS]
+        files = [CATALOG_PARQUET, CATALOG_ARROW, VECTORS, *write_records(table, tmp), *write_names(table, tmp)]
 
         index_manifest: dict[str, Any] = {"backend": index_backend}
         if index_backend == "usearch":
@@ -355,7 +367,6 @@ class Bundle:
 
     path: Path
     manifest: dict[str, Any]
-    catalog: pa.Table
     vectors: np.ndarray
     lexical: LexicalIndex
     features: CatalogFeatures
@@ -363,11 +374,30 @@ class Bundle:
     bayesian: np.ndarray
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     uri: str = ""
+    reader: RowReader | None = None
 
     def __post_init__(self) -> None:
         ids = np.asarray(self.features.ids)
         self._id_order = np.argsort(ids, kind="stable")
         self._sorted_ids = ids[self._id_order]
+        self._catalog: Any = None
+        self._batches: list[Any] = []
+        self._batch_starts = np.zeros(1, dtype=np.int64)
+
+    @property
+    def catalog(self) -> pa.Table:
+        """The catalog as a memory-mapped Arrow table, opened on first use.
+
+        Serving never needs it (recipes, names and vectors are read with pread), so a
+        recommender process does not even load pyarrow; tools and older bundles use it.
+        """
+        if self._catalog is None:
+            self._catalog = _open_catalog(self.path)
+            # Rows are fetched batch by batch: Table.take over several chunks would first
+            # concatenate whole columns (a 1 s, 300 MB copy at 230k recipes).
+            self._batches = self._catalog.to_batches()
+            self._batch_starts = np.cumsum([0, *(b.num_rows for b in self._batches)])
+        return self._catalog
 
     @property
     def version(self) -> str:
@@ -396,17 +426,54 @@ class Bundle:
         return None
 
     def recipe(self, row: int) -> dict[str, Any]:
-        """One catalog row as a dict (reads only that row's pages)."""
-        return dict(self.catalog.slice(row, 1).to_pylist()[0])
+        """One catalog row as a dict."""
+        return self.recipes([row])[0]
 
-    def recipes(self, rows: list[int]) -> list[dict[str, Any]]:
-        """Several catalog rows as dicts, in the order given, in one Arrow call."""
-        if not rows:
-            return []
-        return [dict(r) for r in self.catalog.take(pa.array(rows, pa.int64())).to_pylist()]
+    def _take(self, rows: Sequence[int] | np.ndarray, column: str | None = None) -> list[Any]:
+        """Values of ``rows`` (whole rows as dicts, or one column), in the order given."""
+        import pyarrow as pa
+
+        self.catalog  # noqa: B018 - opens the table and its batches
+        positions_of = np.asarray(rows, dtype=np.int64)
+        out: list[Any] = [None] * len(positions_of)
+        if not len(positions_of):
+            return out
+        which = np.searchsorted(self._batch_starts, positions_of, side="right") - 1
+        for b in np.unique(which).tolist():
+            positions = np.flatnonzero(which == b)
+            batch = self._batches[b]
+            source = batch if column is None else batch.column(column)
+            local = pa.array(positions_of[positions] - int(self._batch_starts[b]), pa.int64())
+            for p, value in zip(positions.tolist(), source.take(local).to_pylist(), strict=True):
+                out[p] = value
+        return out
+
+    def recipes(self, rows: Sequence[int] | np.ndarray) -> list[dict[str, Any]]:
+        """Several catalog rows as dicts, in the order given (pread from the row store when
+        the bundle has one, else from the memory-mapped Arrow file)."""
+        if self.reader is not None and self.reader.has_records:
+            return self.reader.records(np.asarray(rows, dtype=np.int64).tolist())
+        return [dict(r) for r in self._take(rows)]
+
+    def names(self, rows: Sequence[int] | np.ndarray) -> list[str]:
+        """The ``name`` of several rows, in the order given."""
+        if self.reader is not None and self.reader.has_names:
+            return self.reader.names(np.asarray(rows, dtype=np.int64).tolist())
+        column = self.catalog.column("name")
+        return [str(column[int(row)].as_py() or "") for row in np.asarray(rows, dtype=np.int64).tolist()]
 
     def vector(self, row: int) -> np.ndarray:
-        return np.asarray(self.vectors[row], dtype=np.float32)
+        return self.read_vectors([row])[0]
+
+    def read_vectors(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """float32 vectors of ``rows`` in the order given, read without mapping the file."""
+        if self.reader is not None:
+            return self.reader.vectors(rows)
+        positions = np.asarray(rows, dtype=np.int64)
+        order = np.argsort(positions, kind="stable")
+        out = np.empty((len(positions), self.dims), dtype=np.float32)
+        out[order] = np.asarray(self.vectors[positions[order]], dtype=np.float32)
+        return out
 
     def file_bytes(self, *names: str) -> int:
         files = self.manifest.get("files", {})
@@ -456,8 +523,8 @@ def load_bundle(path: Path, *, verify_checksums: bool = True) -> Bundle:
         _verify_checksums(path, files)
 
     n, dims = int(manifest["num_recipes"]), int(manifest["dims"])
+    catalog = None
     try:
-        catalog = ipc.open_file(pa.memory_map(str(path / CATALOG_ARROW), "r")).read_all()
         vectors = np.asarray(np.load(path / VECTORS, mmap_mode="r"))  # a view of the map, not a copy
         lexical = LexicalIndex.load(path / LEXICAL_DIR)
         if int(manifest.get("features_version", 0)) == FEATURES_VERSION:
@@ -467,21 +534,40 @@ def load_bundle(path: Path, *, verify_checksums: bool = True) -> Bundle:
                 "bundle features are from another matcher version; recomputing in memory",
                 extra={"bundle": str(path), "features_version": manifest.get("features_version")},
             )
+            catalog = _open_catalog(path)
             features = CatalogFeatures.build(catalog)
+        reader = RowReader(path, VECTORS)
+        if features.popularity is not None and features.bayesian is not None:
+            popularity, bayesian = features.popularity, features.bayesian
+        else:  # bundles written before popularity lived beside the features
+            catalog = catalog if catalog is not None else _open_catalog(path)
+            for column in ("popularity", "bayesian_average"):
+                _require(column in catalog.column_names, path, f"catalog lacks column {column!r}")
+            popularity = catalog.column("popularity").to_numpy()
+            bayesian = catalog.column("bayesian_average").to_numpy()
     except BundleError:
         raise
     except Exception as exc:
         raise BundleError(f"bundle {path}: cannot open its files ({type(exc).__name__}: {exc})") from exc
-    _require(catalog.num_rows == n, path, f"catalog has {catalog.num_rows} rows, manifest says {n}")
+    if catalog is not None:
+        _require(catalog.num_rows == n, path, f"catalog has {catalog.num_rows} rows, manifest says {n}")
     _require(vectors.shape == (n, dims), path, f"vectors have shape {vectors.shape}, expected ({n}, {dims})")
     _require(vectors.dtype == np.float16, path, f"vectors are {vectors.dtype}, expected float16")
     _require(lexical.num_docs == n, path, f"lexical index covers {lexical.num_docs} recipes, expected {n}")
     _require(features.num_recipes == n, path, f"features cover {features.num_recipes} recipes, expected {n}")
-    for column in ("popularity", "bayesian_average", "id"):
-        _require(column in catalog.column_names, path, f"catalog lacks column {column!r}")
-    popularity = catalog.column("popularity").to_numpy()
-    bayesian = catalog.column("bayesian_average").to_numpy()
-    return Bundle(path, manifest, catalog, vectors, lexical, features, popularity, bayesian)
+    _require(len(popularity) == n, path, f"popularity covers {len(popularity)} recipes, expected {n}")
+    if reader.has_records:
+        _require(reader.num_records == n, path, f"row store has {reader.num_records} recipes, expected {n}")
+    if reader.has_names:
+        _require(reader.num_names == n, path, f"names cover {reader.num_names} recipes, expected {n}")
+    return Bundle(path, manifest, vectors, lexical, features, popularity, bayesian, reader=reader)
+
+
+def _open_catalog(path: Path) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    return ipc.open_file(pa.memory_map(str(path / CATALOG_ARROW), "r")).read_all()
 
 
 def latest_local_bundle(root: Path = DEFAULT_BUNDLE_ROOT) -> Path | None:

@@ -31,6 +31,7 @@ class RecommenderSettings(ServiceSettings):
     embed_timeout_ms: float = Field(300.0, gt=0, le=10_000, description="deadline of the query-embedding call")
     embed_breaker_failures: int = Field(3, ge=1, description="consecutive failures that open the circuit")
     embed_breaker_cooldown_seconds: float = Field(2.0, ge=0, description="how long an open circuit skips embeddings")
+    embed_cache_size: int = Field(10_000, ge=0, description="query vectors kept in memory; 0 disables")
 
     index_backend: IndexBackendName = "usearch"
     ann_expansion_search: int = Field(0, ge=0, le=4096, description="HNSW ef at query time; 0 keeps the bundle's")

@@ -7,10 +7,10 @@ from typing import Any
 
 from recipes.common.v1 import common_pb2
 from recipes.recommender.v1 import recommender_pb2
-from services.recommender.catalog import NUTRITION_COLUMNS
 from services.recommender.engine import RankedRecipe, RerankItem, ScoreBreakdown
 from services.recommender.query import Filters, ParsedQuery
 
+_NUTRITION_FIELDS = tuple(f.name for f in common_pb2.Nutrition.DESCRIPTOR.fields)
 Language = common_pb2.Language
 _LANGUAGES: dict[str, Language] = {"es": common_pb2.LANGUAGE_ES, "en": common_pb2.LANGUAGE_EN}
 _CODES: dict[int, str] = {int(v): k for k, v in _LANGUAGES.items()}
@@ -33,7 +33,9 @@ def _num(value: Any) -> float:
 
 def recipe_to_proto(recipe: dict[str, Any]) -> common_pb2.Recipe:
     """A catalog row (dict) as a ``recipes.common.v1.Recipe``."""
-    nutrition = common_pb2.Nutrition(**{c: _num(recipe.get(c)) for c in NUTRITION_COLUMNS})
+    # The proto's fields are the catalog's nutrition columns (catalog.NUTRITION_COLUMNS); reading
+    # them from the descriptor keeps this module, and the service, free of pyarrow.
+    nutrition = common_pb2.Nutrition(**{c: _num(recipe.get(c)) for c in _NUTRITION_FIELDS})
     rating = common_pb2.Rating(
         average=_num(recipe.get("rating_average")),
         count=int(recipe.get("rating_count") or 0),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -19,6 +20,7 @@ import numpy as np
 from recipes.embeddings.v1 import embeddings_pb2
 from services.embeddings.backends.base import EmbeddingBackend
 from services.embeddings.client import EmbeddingsClient, decode
+from services.recommender.metrics import QUERY_CACHE
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ class ServiceQueryEmbedder:
         *,
         failure_threshold: int = 3,
         cooldown: float = 2.0,
+        cache_size: int = 10_000,
     ) -> None:
         self.client = client
         self.timeout = timeout
@@ -80,6 +83,9 @@ class ServiceQueryEmbedder:
         self.cooldown = cooldown
         self._failures = 0
         self._open_until = 0.0
+        # Popular queries repeat; a hit skips the embeddings hop (~4-6 ms) entirely.
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.cache_size = cache_size
 
     @property
     def model(self) -> str:
@@ -125,7 +131,18 @@ class ServiceQueryEmbedder:
         return vectors
 
     async def embed_query(self, text: str) -> np.ndarray:
-        return (await self._embed([text], embeddings_pb2.INPUT_TYPE_QUERY))[0]
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._cache.move_to_end(text)
+            QUERY_CACHE.labels("hit").inc()
+            return cached
+        QUERY_CACHE.labels("miss").inc()
+        vector = (await self._embed([text], embeddings_pb2.INPUT_TYPE_QUERY))[0]
+        if self.cache_size:
+            self._cache[text] = vector
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return vector
 
     async def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         return await self._embed(texts, embeddings_pb2.INPUT_TYPE_DOCUMENT)

@@ -62,6 +62,7 @@ MAX_TERM_CHARS = 100
 MAX_RERANK_CANDIDATES = 500
 MAX_BATCH_IDS = 500
 BRUTE_FORCE_ROWS = 20_000
+LEXICAL_CANDIDATE_MAX_DF = 0.02
 DUPLICATE_COSINE = 0.985
 
 
@@ -321,7 +322,12 @@ class RecommenderEngine:
             rows, _ = self.index.search(vector, pool)
             parts.append(rows)
         if terms:
-            rows, _ = self.bundle.lexical.top(terms, pool if vector is None else pool // 2)
+            # Beside a semantic pool, only distinctive words (in <= 2% of recipes) are worth a
+            # lexical candidate list; alone (degraded mode) every word counts.
+            if vector is None:
+                rows, _ = self.bundle.lexical.top(terms, pool)
+            else:
+                rows, _ = self.bundle.lexical.top(terms, pool // 2, max_df=LEXICAL_CANDIDATE_MAX_DF)
             parts.append(rows)
         if pantry.active:
             parts.append(pantry.candidate_rows(pool))
@@ -410,8 +416,7 @@ class RecommenderEngine:
             coverage, usage, missing_lines = pantry.coverage(rows)
             hybrid = w.pantry * (coverage + usage) / 2 + (1 - w.pantry) * hybrid
         order = np.lexsort((rows, -hybrid))  # ties: catalog order, for determinism
-        chosen = self._diverse(rows, order, n, vectors=vectors)
-        recipes = self.bundle.recipes([int(rows[i]) for i in chosen])
+        chosen, recipes = self._diverse(rows, order, n, vectors=vectors)
         out = []
         for i, recipe in zip(chosen, recipes, strict=True):
             row = int(rows[i])
@@ -441,13 +446,14 @@ class RecommenderEngine:
         n: int,
         exclude: np.ndarray | None = None,
         vectors: np.ndarray | None = None,
-    ) -> list[int]:
-        """The first ``n`` positions of ``order`` that are not near-duplicates of earlier ones.
+    ) -> tuple[list[int], list[dict[str, Any]]]:
+        """The first ``n`` positions of ``order`` that are not near-duplicates of earlier ones,
+        and their recipes.
 
         A near-duplicate has the same (folded) name or a cosine >= DUPLICATE_COSINE with a
         recipe already chosen (or with ``exclude``, e.g. the recipe Similar starts from).
-        Names are fetched once per window of candidates; ``vectors`` (row-aligned with
-        ``rows``) saves gathering them again.
+        Recipes are fetched once per window of candidates; ``vectors`` (row-aligned with
+        ``rows``) saves reading them again.
         """
         chosen: list[int] = []
         window = max(3 * n, n + 20)
@@ -461,7 +467,7 @@ class RecommenderEngine:
         while len(chosen) < n and start < len(order):
             positions = order[start : start + window]
             block = vectors[positions] if vectors is not None else self._vectors(rows[positions])
-            names = [fold(str(x or "")) for x in self.bundle.catalog.column("name").take(rows[positions]).to_pylist()]
+            names = [fold(name) for name in self.bundle.names(rows[positions])]
             for j, i in enumerate(positions.tolist()):
                 if len(chosen) >= n:
                     break
@@ -474,14 +480,11 @@ class RecommenderEngine:
                 count += 1
                 names_seen.add(names[j])
             start += window
-        return chosen
+        return chosen, self.bundle.recipes(rows[chosen])
 
     def _vectors(self, rows: np.ndarray) -> np.ndarray:
-        """float32 copies of the vectors of ``rows`` (gathered in file order)."""
-        order = np.argsort(rows, kind="stable")
-        out = np.empty((len(rows), self.bundle.dims), dtype=np.float32)
-        out[order] = np.asarray(self.bundle.vectors[rows[order]], dtype=np.float32)
-        return out
+        """float32 copies of the vectors of ``rows``, read without mapping the vector file."""
+        return self.bundle.read_vectors(rows)
 
     # -- Rerank -------------------------------------------------------------------------------
     async def rerank(
@@ -591,18 +594,16 @@ class RecommenderEngine:
         vector = _unit(self.bundle.vector(row))
         with _Stage("retrieve"):
             rows, _ = self.index.search(vector, min(self.bundle.num_recipes, 3 * n + 10))
-        own_name = fold(str(self.bundle.catalog.column("name")[row].as_py() or ""))
+        own_name = fold(str(self.bundle.recipe(row).get("name") or ""))
         rows = rows[(rows != row) & (rows >= 0)]
         with _Stage("rank"):
             semantic = self._semantic(rows, vector)
-            names = [fold(str(x or "")) for x in self.bundle.catalog.column("name").take(rows).to_pylist()]
-            keep = np.asarray([name != own_name for name in names], dtype=bool)
-            rows, semantic = rows[keep], semantic[keep]
             order = np.lexsort((rows, -semantic))
-            chosen = self._diverse(rows, order, n, exclude=vector)
-            recipes = self.bundle.recipes([int(rows[i]) for i in chosen])
+            chosen, recipes = self._diverse(rows, order, n + 1, exclude=vector)
             out: list[RankedRecipe] = []
             for i, recipe in zip(chosen, recipes, strict=True):
+                if len(out) >= n or fold(str(recipe.get("name") or "")) == own_name:
+                    continue
                 r, s = int(rows[i]), float(semantic[i])
                 pop = float(self.bundle.popularity[r])
                 out.append(RankedRecipe(int(recipe["id"]), r, recipe, ScoreBreakdown(s, s, 0.0, pop)))

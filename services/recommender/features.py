@@ -6,6 +6,9 @@ per call would cost seconds at 230k recipes, so ``write_bundle`` stores, as flat
 
 * ``minutes`` (-1 when unknown) and the catalog ``ids``;
 * tags as CSR (``tag_ptr``/``tag_ids``) over a tag vocabulary;
+* inverted indexes key -> recipes (``key_ptr``/``key_rows``) and tag -> recipes
+  (``tag_row_ptr``/``tag_rows``), so that whole-catalog masks (pantry candidates, tight
+  filters) read a few postings instead of scanning every line;
 * ingredient lines as CSR per recipe (``line_ptr``), and per line its matching keys
   (``line_key_ptr``/``line_keys``, see ``ingredients.line_keys``), whether it is left out of
   pantry coverage (``line_basic``: salt, pepper, oil, water), and its recipe (``line_recipe``).
@@ -21,16 +24,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from services.recommender.ingredients import IngredientQuery, is_basic, line_keys
 from services.recommender.text import TEXT_VERSION, fold
 
 # Bump when the feature layout or the matching rules change; older bundles are re-featurised.
-FEATURES_VERSION = 2 * 1000 + TEXT_VERSION
+FEATURES_VERSION = 4 * 1000 + TEXT_VERSION
 
 _ARRAYS = (
     "ids",
@@ -42,8 +47,14 @@ _ARRAYS = (
     "line_keys",
     "line_basic",
     "line_recipe",
+    "key_ptr",
+    "key_rows",
+    "tag_row_ptr",
+    "tag_rows",
 )
 FEATURE_FILES = (*[f"{a}.npy" for a in _ARRAYS], "vocab.json")
+# Written when the catalog has them (bundles do): the popularity signal, read without pyarrow.
+OPTIONAL_ARRAYS = ("popularity", "bayesian")
 
 
 def canonical_tag(tag: str) -> str:
@@ -61,6 +72,25 @@ def _basic(line: str) -> bool:
     return is_basic(line)
 
 
+def _column(catalog: pa.Table, name: str, dtype: type[np.generic]) -> np.ndarray | None:
+    if name not in catalog.column_names:
+        return None
+    return np.asarray(catalog.column(name).to_numpy(zero_copy_only=False), dtype=dtype)
+
+
+def _invert(values: np.ndarray, owners: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR value -> distinct owners (ascending), from parallel (value, owner) arrays."""
+    order = np.lexsort((owners, values))
+    values, owners = values[order], owners[order]
+    if len(values):
+        keep = np.ones(len(values), dtype=bool)
+        keep[1:] = (values[1:] != values[:-1]) | (owners[1:] != owners[:-1])
+        values, owners = values[keep], owners[keep]
+    ptr = np.zeros(size + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.bincount(values, minlength=size))
+    return ptr, owners.astype(np.int32)
+
+
 @dataclass
 class CatalogFeatures:
     ids: np.ndarray
@@ -72,9 +102,15 @@ class CatalogFeatures:
     line_keys: np.ndarray
     line_basic: np.ndarray
     line_recipe: np.ndarray
+    key_ptr: np.ndarray
+    key_rows: np.ndarray
+    tag_row_ptr: np.ndarray
+    tag_rows: np.ndarray
     tag_vocab: list[str]
     key_vocab: list[str]
     version: int = FEATURES_VERSION
+    popularity: np.ndarray | None = None
+    bayesian: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.tag_index = {t: i for i, t in enumerate(self.tag_vocab)}
@@ -160,18 +196,34 @@ class CatalogFeatures:
             line_ptr[row + 1] = len(basic)
             if progress and row % 1000 == 0:
                 progress(row)
+        # The smallest integer types that fit: these arrays are read at random, and their size
+        # is resident memory once a few hundred calls have touched them.
+        line_keys = np.asarray(keys_flat, dtype=np.uint16 if len(key_vocab) < 2**16 else np.int32)
+        line_key_ptr_array = np.asarray(line_key_ptr, dtype=np.int32 if len(keys_flat) < 2**31 else np.int64)
+        line_recipe_array = np.asarray(line_recipe, dtype=np.int32)
+        key_owner = np.repeat(line_recipe_array, np.diff(line_key_ptr_array))
+        key_ptr, key_rows = _invert(line_keys, key_owner, len(key_vocab))
+        tags_array = np.asarray(tag_ids, dtype=np.int16 if len(tag_vocab) < 2**15 else np.int32)
+        tag_owner = np.repeat(np.arange(n, dtype=np.int32), np.diff(tag_ptr))
+        tag_row_ptr, tag_rows = _invert(tags_array, tag_owner, len(tag_vocab))
         return cls(
             ids=ids,
             minutes=minutes,
             tag_ptr=tag_ptr,
-            tag_ids=np.asarray(tag_ids, dtype=np.int32),
+            tag_ids=tags_array,
             line_ptr=line_ptr,
-            line_key_ptr=np.asarray(line_key_ptr, dtype=np.int64),
-            line_keys=np.asarray(keys_flat, dtype=np.int32),
+            line_key_ptr=line_key_ptr_array,
+            line_keys=line_keys,
             line_basic=np.asarray(basic, dtype=bool),
-            line_recipe=np.asarray(line_recipe, dtype=np.int32),
+            line_recipe=line_recipe_array,
+            key_ptr=key_ptr,
+            key_rows=key_rows,
+            tag_row_ptr=tag_row_ptr,
+            tag_rows=tag_rows,
             tag_vocab=sorted(tag_vocab, key=tag_vocab.__getitem__),
             key_vocab=sorted(key_vocab, key=key_vocab.__getitem__),
+            popularity=_column(catalog, "popularity", np.float32),
+            bayesian=_column(catalog, "bayesian_average", np.float32),
         )
 
     # -- persistence ------------------------------------------------------------------------
@@ -179,15 +231,21 @@ class CatalogFeatures:
         directory.mkdir(parents=True, exist_ok=True)
         for name in _ARRAYS:
             np.save(directory / f"{name}.npy", getattr(self, name))
+        optional = [name for name in OPTIONAL_ARRAYS if getattr(self, name) is not None]
+        for name in optional:
+            np.save(directory / f"{name}.npy", getattr(self, name))
         meta = {"version": self.version, "tags": self.tag_vocab, "keys": self.key_vocab}
         (directory / "vocab.json").write_text(json.dumps(meta, ensure_ascii=False))
-        return [directory / f for f in FEATURE_FILES]
+        return [directory / f for f in FEATURE_FILES] + [directory / f"{name}.npy" for name in optional]
 
     @classmethod
     def load(cls, directory: Path) -> CatalogFeatures:
         meta = json.loads((directory / "vocab.json").read_text())
         # Plain ndarray views of the memory maps: same pages, without np.memmap's per-item cost.
         arrays = {name: np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS}
+        for name in OPTIONAL_ARRAYS:
+            if (directory / f"{name}.npy").exists():
+                arrays[name] = np.load(directory / f"{name}.npy")
         features = cls(**arrays, tag_vocab=meta["tags"], key_vocab=meta["keys"], version=int(meta["version"]))
         features.check()
         return features
@@ -202,6 +260,14 @@ class CatalogFeatures:
             raise ValueError("features: per-line arrays disagree with line pointers")
         if int(self.line_key_ptr[-1]) != len(self.line_keys) or int(self.tag_ptr[-1]) != len(self.tag_ids):
             raise ValueError("features: flat arrays disagree with their pointers")
+        if len(self.key_ptr) != len(self.key_vocab) + 1 or int(self.key_ptr[-1]) != len(self.key_rows):
+            raise ValueError("features: key postings disagree with the key vocabulary")
+        if len(self.tag_row_ptr) != len(self.tag_vocab) + 1 or int(self.tag_row_ptr[-1]) != len(self.tag_rows):
+            raise ValueError("features: tag postings disagree with the tag vocabulary")
+        for name in OPTIONAL_ARRAYS:
+            values = getattr(self, name)
+            if values is not None and len(values) != n:
+                raise ValueError(f"features: {name} covers {len(values)} recipes, expected {n}")
 
     # -- per-recipe access (candidates) -----------------------------------------------------
     def tags_of(self, row: int) -> set[str]:
@@ -226,12 +292,8 @@ class CatalogFeatures:
         """Boolean mask of recipes having ``key`` on any ingredient line."""
         mask = np.zeros(self.num_recipes, dtype=bool)
         kid = self.key_index.get(key)
-        if kid is None:
-            return mask
-        positions = np.flatnonzero(np.asarray(self.line_keys) == kid)
-        if len(positions):
-            lines = np.searchsorted(self.line_key_ptr, positions, side="right") - 1
-            mask[self.line_recipe[lines]] = True
+        if kid is not None:
+            mask[self.key_rows[int(self.key_ptr[kid]) : int(self.key_ptr[kid + 1])]] = True
         return mask
 
     def rows_matching(self, query: IngredientQuery) -> np.ndarray:
@@ -247,11 +309,8 @@ class CatalogFeatures:
     def rows_with_tag(self, tag: str) -> np.ndarray:
         mask = np.zeros(self.num_recipes, dtype=bool)
         tid = self.tag_index.get(tag)
-        if tid is None:
-            return mask
-        positions = np.flatnonzero(np.asarray(self.tag_ids) == tid)
-        rows = np.searchsorted(self.tag_ptr, positions, side="right") - 1
-        mask[rows] = True
+        if tid is not None:
+            mask[self.tag_rows[int(self.tag_row_ptr[tid]) : int(self.tag_row_ptr[tid + 1])]] = True
         return mask
 
     @property

@@ -59,9 +59,19 @@ def csr_gather(ptr: np.ndarray, values: np.ndarray, items: np.ndarray) -> tuple[
     return np.asarray(values[np.repeat(starts, lengths) + offsets]), owner
 
 
+def csr_ranges(ptr: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions ``ptr[i]..ptr[i+1]`` of every item, concatenated, and the item of each."""
+    starts = np.asarray(ptr[items], dtype=np.int64)
+    lengths = np.asarray(ptr[items + 1], dtype=np.int64) - starts
+    total = int(lengths.sum())
+    owner = np.repeat(np.arange(len(items), dtype=np.int64), lengths)
+    offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(starts, lengths) + offsets, owner
+
+
 def gather_keys(features: CatalogFeatures, rows: np.ndarray) -> Gathered:
     rows = np.asarray(rows, dtype=np.int64)
-    lines, line_owner = csr_gather(features.line_ptr, np.arange(int(features.line_ptr[-1]), dtype=np.int64), rows)
+    lines, line_owner = csr_ranges(features.line_ptr, rows)
     keys, key_line_pos = csr_gather(features.line_key_ptr, features.line_keys, lines)
     return Gathered(rows=rows, keys=keys, owner=line_owner[key_line_pos], line=lines[key_line_pos])
 
@@ -182,16 +192,38 @@ class CompiledFilters:
         return out
 
     def catalog_mask(self) -> np.ndarray:
-        """The filters over the whole catalog (used when candidates run out)."""
-        n = self.features.num_recipes
-        mask = np.ones(n, dtype=bool)
+        """The filters over the whole catalog (used when candidates run out), from the
+        inverted key and tag postings: no scan of every ingredient line."""
+        f = self.features
+        mask = np.ones(f.num_recipes, dtype=bool)
         if not self.active:
             return mask
-        chunk = 65_536
-        for start in range(0, n, chunk):
-            rows = np.arange(start, min(n, start + chunk), dtype=np.int64)
-            mask[start : start + len(rows)] = self.passes(rows)
+        if self.filters.max_minutes > 0:
+            minutes = np.asarray(f.minutes)
+            mask &= (minutes >= 0) & (minutes <= self.filters.max_minutes)
+        for tag_id in self.required_tags:
+            if tag_id is None:
+                return np.zeros(f.num_recipes, dtype=bool)
+            mask &= f.rows_with_tag(f.tag_vocab[tag_id])
+        for key in self.forbidden_keys.tolist():
+            mask &= ~f.rows_with_key(f.key_vocab[key])
+        for conjunction in self._multi_excludes:
+            mask &= ~self._rows_with_all(conjunction)
+        for alternatives in self.required:
+            if alternatives is None:
+                return np.zeros(f.num_recipes, dtype=bool)
+            has = np.zeros(f.num_recipes, dtype=bool)
+            for conjunction in alternatives:
+                has |= self._rows_with_all(conjunction)
+            mask &= has
         return mask
+
+    def _rows_with_all(self, conjunction: Sequence[int]) -> np.ndarray:
+        f = self.features
+        result = np.ones(f.num_recipes, dtype=bool)
+        for key in conjunction:
+            result &= f.rows_with_key(f.key_vocab[key])
+        return result
 
 
 @dataclass

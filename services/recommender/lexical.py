@@ -20,6 +20,7 @@ format is unchanged by the concept rules; the features version in the manifest t
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -96,6 +97,12 @@ class LexicalIndex:
     idf: np.ndarray  # float32, len V
     num_docs: int
     avglen: float = 1.0
+    # Forward index (doc -> its (term, sat) entries), for scoring a candidate pool: one pread
+    # per candidate, where the postings of common terms would be read whole, and a memory
+    # map read at random ends up wholly resident (read-ahead and fault-around).
+    doc_ptr: np.ndarray | None = None  # int64, len N+1, in entries
+    doc_entries: np.ndarray | None = None  # DOC_ENTRY records, in memory after a build
+    _doc_file: _EntryFile | None = None  # the same records on disk, read with pread
 
     # -- build ------------------------------------------------------------------------------
     @classmethod
@@ -132,7 +139,13 @@ class LexicalIndex:
         avglen = float(lengths[lengths > 0].mean()) if (lengths > 0).any() else 1.0
         norm = K1 * (1 - B + B * lengths[all_docs] / avglen)
         sat = (all_tf * (K1 + 1) / (all_tf + norm) / (K1 + 1)).astype(np.float16)
-        return cls(vocab, term_ptr, all_docs.astype(np.int32), sat, idf, num_docs, avglen)
+        by_doc = np.lexsort((all_terms, all_docs))
+        doc_ptr = np.zeros(num_docs + 1, dtype=np.int64)
+        doc_ptr[1:] = np.cumsum(np.bincount(all_docs, minlength=num_docs))
+        entries = np.empty(len(by_doc), dtype=DOC_ENTRY)
+        entries["term"] = all_terms[by_doc]
+        entries["sat"] = sat[by_doc]
+        return cls(vocab, term_ptr, all_docs.astype(np.int32), sat, idf, num_docs, avglen, doc_ptr, entries)
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, directory: Path) -> list[Path]:
@@ -144,7 +157,12 @@ class LexicalIndex:
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         meta = {"num_docs": self.num_docs, "avglen": self.avglen, "terms": terms}
         (directory / "vocab.json").write_text(json.dumps(meta))
-        return [directory / f for f in _FILES]
+        written = [directory / f for f in _FILES]
+        if self.doc_ptr is not None and self.doc_entries is not None:
+            np.save(directory / "doc_ptr.npy", self.doc_ptr)
+            np.save(directory / "doc_entries.npy", self.doc_entries)
+            written += [directory / "doc_ptr.npy", directory / "doc_entries.npy"]
+        return written
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
@@ -159,6 +177,9 @@ class LexicalIndex:
             num_docs=int(meta["num_docs"]),
             avglen=float(meta.get("avglen", 1.0)),
         )
+        if (directory / "doc_ptr.npy").exists() and (directory / "doc_entries.npy").exists():
+            index.doc_ptr = np.load(directory / "doc_ptr.npy")
+            index._doc_file = _EntryFile(directory / "doc_entries.npy")
         index.check()
         return index
 
@@ -168,6 +189,14 @@ class LexicalIndex:
             raise ValueError("lexical index: vocabulary and term pointers disagree")
         if len(self.postings_doc) != len(self.postings_sat) or int(self.term_ptr[-1]) != len(self.postings_doc):
             raise ValueError("lexical index: postings length disagrees with term pointers")
+        forward = self._doc_file.length if self._doc_file is not None else None
+        if forward is None and self.doc_entries is not None:
+            forward = len(self.doc_entries)
+        if self.doc_ptr is not None and forward is not None:
+            if len(self.doc_ptr) != self.num_docs + 1 or int(self.doc_ptr[-1]) != forward:
+                raise ValueError("lexical index: forward index disagrees with the document count")
+            if forward != len(self.postings_doc):
+                raise ValueError("lexical index: forward index disagrees with the postings")
 
     # -- scoring ----------------------------------------------------------------------------
     def _known(self, terms: Sequence[str]) -> tuple[list[int], float]:
@@ -185,6 +214,20 @@ class LexicalIndex:
         ids, total = self._known(terms)
         if not ids or total <= 0 or len(docs) == 0:
             return scores
+        if self.doc_ptr is not None and (self._doc_file is not None or self.doc_entries is not None):
+            positions = np.asarray(docs, dtype=np.int64)
+            starts, ends = self.doc_ptr[positions], self.doc_ptr[positions + 1]
+            if self._doc_file is not None:
+                parts = [self._doc_file.read(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
+            else:
+                assert self.doc_entries is not None
+                parts = [self.doc_entries[int(s) : int(e)] for s, e in zip(starts, ends, strict=True)]
+            entries = np.concatenate(parts) if parts else np.zeros(0, dtype=DOC_ENTRY)
+            owner = np.repeat(np.arange(len(positions)), ends - starts)
+            hit = np.isin(entries["term"], np.asarray(ids, dtype=np.int32))
+            weights = self.idf[entries["term"][hit]] * entries["sat"][hit].astype(np.float32)
+            scores = np.bincount(owner[hit], weights=weights, minlength=len(positions)).astype(np.float32)
+            return scores / total
         docs = np.asarray(docs, dtype=np.int32)
         for t in ids:
             start, end = int(self.term_ptr[t]), int(self.term_ptr[t + 1])
@@ -197,13 +240,26 @@ class LexicalIndex:
                 scores[hit] += self.idf[t] * sat
         return scores / total
 
-    def top(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def top(
+        self,
+        terms: Sequence[str],
+        k: int,
+        allowed: np.ndarray | None = None,
+        max_df: float = 1.0,
+        min_df_limit: int = 5_000,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best rows for the query over the whole catalog, as (rows, scores).
 
         ``allowed`` (a boolean mask over rows) restricts the result, e.g. to rows that pass
-        the filters. Rows with a zero score are never returned.
+        the filters. Rows with a zero score are never returned. ``max_df`` skips terms found
+        in more than that share of the catalog (but never below ``min_df_limit`` recipes):
+        when lexical matches only complement a semantic pool, common words ("chicken",
+        "flour") add nothing but cost, and on a small catalog they cost nothing.
         """
         ids, total = self._known(terms)
+        if max_df < 1.0:
+            limit = max(max_df * self.num_docs, min_df_limit)
+            ids = [t for t in ids if int(self.term_ptr[t + 1]) - int(self.term_ptr[t]) <= limit]
         if not ids or total <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         budget = MAX_POSTINGS_FOR_RETRIEVAL
@@ -227,10 +283,15 @@ class LexicalIndex:
             docs, weights = docs[keep], weights[keep]
         if len(docs) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        # Accumulate over the matching documents only: the cost follows the postings, not
-        # the catalog size (no 230k-wide array per query).
-        unique, inverse = np.unique(docs, return_inverse=True)
-        acc = np.bincount(inverse, weights=weights).astype(np.float32)
+        if 8 * len(docs) < self.num_docs:
+            # Few postings: accumulate over the matching documents only.
+            unique, inverse = np.unique(docs, return_inverse=True)
+            acc = np.bincount(inverse, weights=weights).astype(np.float32)
+        else:
+            # Common terms: a dense accumulator is cheaper than sorting the postings.
+            dense = np.bincount(docs, weights=weights, minlength=self.num_docs).astype(np.float32)
+            unique = np.flatnonzero(dense)
+            acc = dense[unique]
         k = min(k, len(unique))
         best = np.argpartition(-acc, k - 1)[:k] if k < len(unique) else np.arange(len(unique))
         best = best[np.lexsort((unique[best], -acc[best]))]
@@ -258,3 +319,29 @@ class LexicalIndex:
 
 
 LEXICAL_FILES = _FILES
+DOC_ENTRY = np.dtype([("term", "<i4"), ("sat", "<f2")])
+
+
+class _EntryFile:
+    """Slices of a 1-d record ``.npy`` file, read with ``pread`` (see rowstore.py for why)."""
+
+    def __init__(self, path: Path) -> None:
+        from services.recommender.rowstore import npy_layout
+
+        self._offset, shape, dtype = npy_layout(path)
+        if dtype != DOC_ENTRY or len(shape) != 1:
+            raise ValueError(f"{path} does not hold forward-index entries")
+        self.length = int(shape[0])
+        self._fd: int | None = os.open(path, os.O_RDONLY)
+
+    def read(self, start: int, end: int) -> np.ndarray:
+        if self._fd is None:
+            raise RuntimeError("forward index is closed")
+        size = DOC_ENTRY.itemsize
+        data = os.pread(self._fd, (end - start) * size, self._offset + start * size)
+        return np.frombuffer(data, dtype=DOC_ENTRY)
+
+    def __del__(self) -> None:
+        fd, self._fd = getattr(self, "_fd", None), None
+        if fd is not None:
+            os.close(fd)

@@ -34,6 +34,9 @@ RELOADS = Counter(
     ["result", "trigger"],  # trigger: startup | rpc | signal | poll
 )
 MODEL_INFO = Info("recommender_model", "The model bundle being served.")
+QUERY_CACHE = Counter(
+    "recommender_query_embedding_cache_total", "Query-embedding cache lookups, by result (hit, miss).", ["result"]
+)
 BUNDLE_RECIPES = Gauge("recommender_bundle_recipes", "Recipes in the bundle being served.")
 BUNDLE_LOADED_TIMESTAMP = Gauge(
     "recommender_bundle_loaded_timestamp_seconds", "Unix time the serving bundle was loaded."

@@ -21,10 +21,12 @@ range (the predecessor's blend).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 RATING_MIN = 1.0
 RATING_MAX = 5.0
@@ -45,9 +47,15 @@ class PopularityPrior:
         return {**asdict(self), "formula": FORMULA}
 
 
+def _float_array(values: pa.Array | pa.ChunkedArray | np.ndarray) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values.astype(np.float64)
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)  # nulls become NaN
+
+
 def _arrays(average: pa.Array | np.ndarray, count: pa.Array | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    avg = np.asarray(pa.array(average).to_numpy(zero_copy_only=False), dtype=np.float64)
-    cnt = np.asarray(pa.array(count).to_numpy(zero_copy_only=False), dtype=np.float64)
+    avg = _float_array(average)
+    cnt = _float_array(count)
     cnt = np.nan_to_num(cnt, nan=0.0)
     avg = np.where(cnt > 0, np.nan_to_num(avg, nan=0.0), 0.0)
     return avg, cnt

@@ -183,6 +183,7 @@ class RecommenderService:
                 timeout=self.settings.embed_timeout_ms / 1000,
                 failure_threshold=self.settings.embed_breaker_failures,
                 cooldown=self.settings.embed_breaker_cooldown_seconds,
+                cache_size=self.settings.embed_cache_size,
             )
             self.models.embedder = self.embedder
         await self.models.load_initial()

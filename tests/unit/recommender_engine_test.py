@@ -271,3 +271,22 @@ async def test_preferred_tags_boost_relevance(engine: RecommenderEngine) -> None
         base = 0.7 * ((1 - w.lexical) * s.semantic + w.lexical * s.lexical) + 0.3 * s.popularity
         bonus = 0.7 * w.preference if "healthy" in r.recipe["tags"] else 0.0
         assert s.hybrid == pytest.approx(base + bonus, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(max_minutes=30),
+        Filters(tags=["desserts"], exclude_ingredients=["huevo"]),
+        Filters(tags=["vegan"]),
+        Filters(include_ingredients=["pollo"], exclude_ingredients=["lácteos"]),
+        Filters(exclude_ingredients=["cilantro fresco", "tahini paste"]),
+        Filters(tags=["no-such-tag"]),
+    ],
+)
+def test_catalog_mask_agrees_with_row_checks(bundle: Bundle, filters: Filters) -> None:
+    from services.recommender.filters import CompiledFilters
+
+    compiled = CompiledFilters.compile(bundle.features, filters)
+    rows = np.arange(bundle.num_recipes)
+    assert compiled.catalog_mask().tolist() == compiled.passes(rows).tolist()

@@ -70,3 +70,22 @@ def test_free_text_scoring(index: LexicalIndex) -> None:
     good = index.score_text(terms, document_terms(["avocado salad"], ["avocado"]))
     bad = index.score_text(terms, document_terms(["beef stew"], ["beef"]))
     assert 0 < good <= 1 and bad == 0
+
+
+def test_forward_index_scores_like_the_postings(index: LexicalIndex) -> None:
+    from dataclasses import replace
+
+    postings_only = replace(index, doc_ptr=None, doc_entries=None)
+    rows = np.array([3, 0, 2, 1, 0])
+    for query in ("chicken avocado salad", "aguacate tomate", "beef", "cake with eggs"):
+        terms = query_terms(query)
+        assert index.score_docs(terms, rows) == pytest.approx(postings_only.score_docs(terms, rows))
+
+
+def test_forward_index_read_from_disk(index: LexicalIndex, tmp_path: Path) -> None:
+    index.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path)
+    assert loaded.doc_entries is None  # read with pread, not loaded
+    rows = np.array([2, 0, 1])
+    terms = query_terms("chicken avocado salad")
+    assert loaded.score_docs(terms, rows).tolist() == index.score_docs(terms, rows).tolist()
