@@ -199,7 +199,7 @@ def prepare_bundle(n: int, kind: str) -> tuple[Path, dict[str, Any]]:
         if (
             current
             and manifest.get("features_version") == FEATURES_VERSION
-            and "lexical/doc_ptr.npy" in manifest["files"]
+            and "lexical/doc_entries.npy" in manifest["files"]
         ):
             return existing, {"built": False}
     started = time.perf_counter()
