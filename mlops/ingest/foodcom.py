@@ -256,55 +256,17 @@ def read_recipes(path: Path, report: QualityReport, builder: CatalogBuilder, *, 
         )
     total = len(frame)
     errors.flush(total)
-    report.gate(
-        "minutes_outliers",
-        "minutes within 0..30 days",
-        rate=_rate(minutes_outliers, total),
-        total=total,
-        max_rate=0.02,
-        examples=minutes_outliers,
-    )
-    report.gate(
-        "missing_name",
-        "recipes have a name",
-        rate=_rate(missing_name, total),
-        total=total,
-        max_rate=0.01,
-        examples=missing_name,
-    )
-    report.gate(
-        "missing_description",
-        "recipes have a description",
-        rate=_rate(missing_description, total),
-        total=total,
-        max_rate=0.10,
-        examples=missing_description,
-    )
-    report.gate(
-        "empty_ingredients_or_steps",
-        "recipes list ingredients and steps",
-        rate=_rate(empty_lists, total),
-        total=total,
-        max_rate=0.01,
-        examples=empty_lists,
-    )
-    report.gate(
-        "count_mismatch",
-        "n_steps / n_ingredients match their lists",
-        rate=_rate(count_mismatch, total),
-        total=total,
-        max_rate=0.05,
-        examples=count_mismatch,
-    )
+    gates: list[tuple[str, str, list[Issue], float]] = [
+        ("minutes_outliers", "minutes within 0..30 days", minutes_outliers, 0.02),
+        ("missing_name", "recipes have a name", missing_name, 0.01),
+        ("missing_description", "recipes have a description", missing_description, 0.10),
+        ("empty_ingredients_or_steps", "recipes list ingredients and steps", empty_lists, 0.01),
+        ("count_mismatch", "n_steps / n_ingredients match their lists", count_mismatch, 0.05),
+    ]
     if has_es:
-        report.gate(
-            "missing_spanish",
-            "every bundled recipe carries Spanish text",
-            rate=_rate(missing_es, total),
-            total=total,
-            max_rate=0.0,
-            examples=missing_es,
-        )
+        gates.append(("missing_spanish", "every bundled recipe carries Spanish text", missing_es, 0.0))
+    for name, description, issues, max_rate in gates:
+        report.gate(name, description, rate=_rate(issues, total), total=total, max_rate=max_rate, examples=issues)
     return total
 
 
