@@ -266,13 +266,12 @@ def plain_queries(bundle_path: Path, count: int) -> list[str]:
 def measure_recall(bundle_path: Path, queries: list[str]) -> dict[str, Any]:
     """HNSW against exact search, in-process, on the bundle's float16 vectors."""
     from services.recommender.bundle import load_bundle
-    from services.recommender.index import ANN_FILE, ExactIndex, UsearchIndex
+    from services.recommender.index import ExactIndex, open_index
 
     bundle = load_bundle(bundle_path, verify_checksums=False)
     kind = "hashing" if bundle.manifest["embedding"]["backend"] == "hashing" else "use"
     qvecs = embed_queries(queries, kind)
-    keyed = bundle.manifest["index"].get("keys") == "recipe_id"
-    ann = UsearchIndex(bundle_path / ANN_FILE, ids=bundle.ids if keyed else None)
+    ann = open_index("usearch", vectors=bundle.vectors, bundle_dir=bundle_path, version=bundle.version)
     exact = ExactIndex(bundle.vectors)
     out: dict[str, Any] = {}
     exact_ms: list[float] = []
@@ -302,7 +301,10 @@ def measure_recall(bundle_path: Path, queries: list[str]) -> dict[str, Any]:
     out["exact_search_p50_ms"] = round(float(np.percentile(exact_ms, 50)), 2)
     out["queries"] = len(qvecs)
     out["served_top10_agreement"] = _served_agreement(bundle, ann, exact, queries, qvecs)
-    out["hnsw"] = {k: bundle.manifest["index"].get(k) for k in ("connectivity", "expansion_add", "expansion_search")}
+    out["hnsw"] = {
+        k: bundle.manifest["index"].get(k)
+        for k in ("connectivity", "expansion_add", "expansion_search", "quantization", "i8_scale")
+    }
     return out
 
 

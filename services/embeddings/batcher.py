@@ -1,6 +1,10 @@
 """Micro-batcher: merges texts from concurrent requests into one backend call.
 
-A request waits at most ``max_wait`` for company; a batch never exceeds ``max_batch_size``
+Batching is *natural* (as in continuous batching): a batch is formed when a backend slot is
+free, from everything queued by then. An idle service therefore answers a lone query at once,
+with no timer wait on the critical path, while under load the requests that arrive during a
+backend call ride together in the next one. ``max_wait`` (default 0) optionally holds a batch
+a little longer for company once a slot is free; a batch never exceeds ``max_batch_size``
 texts. ``max_concurrent_batches`` backend calls run at once: 1 for CPU-bound models (more would
 only fight over the cores), more for remote backends whose calls mostly wait on the network.
 A failing batch fails exactly the requests that were in it.
@@ -103,12 +107,20 @@ class MicroBatcher:
     async def _run(self) -> None:
         while True:
             first, self._carry = self._carry or await self._queue.get(), None
-            batch = await self._collect(first)
+            # Wait for a free slot *before* collecting: while every slot is busy, new requests
+            # queue up, and all of them leave together as soon as one frees.
+            await self._slots.acquire()
+            try:
+                batch = await self._collect(first)
+            except BaseException:
+                self._slots.release()
+                raise
             by_type: dict[int, list[_Pending]] = {}
             for item in batch:
                 by_type.setdefault(item.input_type, []).append(item)
-            for group in by_type.values():
-                await self._slots.acquire()
+            for i, group in enumerate(by_type.values()):
+                if i:
+                    await self._slots.acquire()
                 task = asyncio.create_task(self._run_batch(group))
                 self._running.add(task)
                 task.add_done_callback(self._batch_done)

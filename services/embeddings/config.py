@@ -29,6 +29,8 @@ class EmbeddingsSettings(ServiceSettings):
     max_texts_per_request: int = Field(256, ge=1, le=4096)
     max_chars_per_text: int = Field(4096, ge=16, le=100_000)
     max_batch_size: int = Field(64, ge=1, le=1024, description="texts per backend call")
-    batch_wait_ms: float = Field(2.0, ge=0, le=100, description="how long a batch waits for company")
+    batch_wait_ms: float = Field(
+        0.0, ge=0, le=100, description="extra wait for company once the backend is free; 0 = natural batching"
+    )
     cache_size: int = Field(50_000, ge=0, description="LRU entries; 0 disables the cache")
     threads: int = Field(0, ge=0, description="BLAS threads for local models; 0 = cpu count")

@@ -59,6 +59,8 @@ LEXICAL_DIR = "lexical"
 FEATURES_DIR = "features"
 DEFAULT_BUNDLE_ROOT = Path(ARTIFACTS_DIR) / "bundles"
 DEFAULT_CACHE_DIR = Path(ARTIFACTS_DIR) / "cache" / "bundles"
+# Where `mlops version` registers models when MLflow is unreachable (mlops/registry.py).
+DEFAULT_LOCAL_REGISTRY = Path(ARTIFACTS_DIR) / "registry"
 MODELS_SCHEME = "models:/"
 UNIT_NORM_TOLERANCE = 1e-2
 
@@ -607,10 +609,16 @@ def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_MLFLOW_TRACKING_URI
 
 
-def resolve_model_version(uri: str) -> ModelVersionRef:
-    """Ask the MLflow registry which model version (and artifact source) ``uri`` names now."""
+def resolve_model_version(uri: str, *, local_registry: Path = DEFAULT_LOCAL_REGISTRY) -> ModelVersionRef:
+    """Ask the MLflow registry which model version (and artifact source) ``uri`` names now.
+
+    When MLflow cannot be reached, the local registry that ``mlops version`` falls back to
+    (``artifacts/registry/<name>.json``) is consulted, with a warning, so a recommender beside
+    an offline pipeline still starts. An MLflow that answers "no such alias" is authoritative.
+    """
     name, alias, version = _parse_models_uri(uri)
     try:
+        from mlflow.exceptions import MlflowException
         from mlflow.tracking import MlflowClient
 
         client = MlflowClient(tracking_uri=tracking_uri(), registry_uri=tracking_uri())
@@ -618,10 +626,31 @@ def resolve_model_version(uri: str) -> ModelVersionRef:
     except BundleError:
         raise
     except Exception as exc:
-        raise BundleError(f"MLflow registry at {tracking_uri()} cannot resolve {uri}: {exc}") from exc
+        missing = isinstance(exc, MlflowException) and exc.error_code == "RESOURCE_DOES_NOT_EXIST"
+        local = None if missing else _local_registry_version(local_registry, name, alias, version)
+        if local is None:
+            raise BundleError(f"MLflow registry at {tracking_uri()} cannot resolve {uri}: {exc}") from exc
+        log.warning(
+            "MLflow registry unreachable; resolved the model from the local registry",
+            extra={"uri": uri, "version": local.version, "registry": str(local_registry), "error": type(exc).__name__},
+        )
+        return local
     if not mv.source:
         raise BundleError(f"{uri} (version {mv.version}) has no artifact source")
     return ModelVersionRef(name=name, version=str(mv.version), source=str(mv.source))
+
+
+def _local_registry_version(root: Path, name: str, alias: str | None, version: str | None) -> ModelVersionRef | None:
+    """The version ``alias`` (or ``version``) of ``name`` in a local registry file, if any."""
+    try:
+        data = json.loads((root / f"{name}.json").read_text())
+        wanted = str(data.get("aliases", {}).get(alias, "")) if alias else str(version)
+        for entry in data.get("versions", []):
+            if wanted and str(entry.get("version")) == wanted and entry.get("source"):
+                return ModelVersionRef(name=name, version=wanted, source=str(entry["source"]))
+    except (OSError, ValueError, AttributeError):
+        return None
+    return None
 
 
 def _find_bundle_dir(root: Path) -> Path | None:

@@ -108,12 +108,52 @@ async def test_cache_key_includes_input_type(served) -> None:
 
 
 async def test_concurrent_requests_are_merged_into_one_backend_call(served) -> None:
+    """With a batch wait, requests that arrive within it share a call even on an instant model."""
     stub, backend, _ = served
     backend.calls.clear()
     texts = [f"receta número {i}" for i in range(10)]
     await asyncio.gather(*(stub.Embed(embeddings_pb2.EmbedRequest(texts=[t])) for t in texts))
     assert sum(backend.calls) == 10
     assert len(backend.calls) < 10, f"expected merged batches, got calls of sizes {backend.calls}"
+
+
+async def _natural_batching_host(backend: CountingBackend) -> tuple[ServiceHost, int]:
+    conf = settings(batch_wait_ms=0.0)
+    host = ServiceHost(EmbeddingsService(conf, backend=backend), conf, access_log=False)
+    return host, await host.start("127.0.0.1:0")
+
+
+async def test_idle_service_embeds_a_lone_query_without_waiting() -> None:
+    """No batch wait: an idle model takes a lone request at once, never holding it for company."""
+    backend = CountingBackend()
+    host, port = await _natural_batching_host(backend)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = embeddings_pb2_grpc.EmbeddingsServiceStub(channel)
+            for i in range(3):
+                await stub.Embed(embeddings_pb2.EmbedRequest(texts=[f"sopa {i}"]))
+    finally:
+        await host.stop(0)
+    assert backend.calls == [1, 1, 1]
+
+
+async def test_requests_arriving_while_the_model_is_busy_share_its_next_call() -> None:
+    """Natural batching: the first request runs alone; the nine that queue up behind the busy
+    model leave together in one call, however long that call took."""
+    backend = CountingBackend(delay=0.5)
+    host, port = await _natural_batching_host(backend)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = embeddings_pb2_grpc.EmbeddingsServiceStub(channel)
+            first = asyncio.ensure_future(stub.Embed(embeddings_pb2.EmbedRequest(texts=["primera"])))
+            while not backend.calls:
+                await asyncio.sleep(0.005)
+            rest = [stub.Embed(embeddings_pb2.EmbedRequest(texts=[f"receta {i}"])) for i in range(9)]
+            responses = await asyncio.gather(first, *rest)
+    finally:
+        await host.stop(0)
+    assert backend.calls == [1, 9]
+    assert all(len(r.embeddings) == 1 for r in responses)
 
 
 async def test_float16_encoding_round_trips(served) -> None:

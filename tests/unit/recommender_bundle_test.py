@@ -18,7 +18,7 @@ from services.recommender.bundle import (
     write_bundle,
 )
 from services.recommender.catalog import CATALOG_SCHEMA
-from services.recommender.index import ANN_FILE, UsearchIndex
+from services.recommender.index import ANN_FILE, UsearchIndex, open_index
 from tests.unit.recommender_fixtures import DIMS, RECIPES, build_bundle, catalog, vectors_for
 
 
@@ -244,10 +244,12 @@ def test_incremental_index_update(tmp_path: Path) -> None:
     assert manifest["mode"] == "incremental" and manifest["generation"] == 1
     assert manifest["keys"] == "recipe_id"
     assert (manifest["added"], manifest["removed"]) == (2, 2)
+    # New rows are quantized like the graph's old ones.
+    assert manifest["i8_scale"] == json.loads((first / "manifest.json").read_text())["index"]["i8_scale"]
 
     def answers(path: Path) -> list[list[int]]:
         bundle: Bundle = load_bundle(path)
-        ann = UsearchIndex(path / ANN_FILE, ids=bundle.ids)
+        ann = open_index("usearch", vectors=bundle.vectors, bundle_dir=path, version=bundle.version)
         exact = ExactIndex(bundle.vectors)
         out = []
         for row in range(bundle.num_recipes):
@@ -313,3 +315,36 @@ def test_verified_stamp_skips_rehashing_but_not_edited_files(tmp_path: Path) -> 
         assert hashed == ["vectors.f16.npy"]
     finally:
         bundle_module._sha256_file = real  # type: ignore[assignment]
+
+
+def test_models_uri_falls_back_to_the_local_registry_when_mlflow_is_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mlops version` registers locally when MLflow is unreachable; the recommender must then
+    find the same alias there instead of refusing to start."""
+    import socket
+    from types import SimpleNamespace
+
+    from mlops.registry import LocalRegistry
+    from services.recommender.bundle import BundleError, resolve_model_version
+
+    bundle_dir = build_bundle(tmp_path / "bundles")
+    registry = LocalRegistry(tmp_path / "registry", "recipe-recommender")
+    entry = registry.register(bundle_dir, SimpleNamespace(run_id="local-run"), {})  # type: ignore[arg-type]
+    registry.set_alias("champion", entry.version)
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+
+    ref = resolve_model_version("models:/recipe-recommender@champion", local_registry=tmp_path / "registry")
+    assert (ref.version, Path(ref.source)) == (entry.version, bundle_dir.resolve())
+    by_number = resolve_model_version(
+        f"models:/recipe-recommender/{entry.version}", local_registry=tmp_path / "registry"
+    )
+    assert by_number == ref
+    # An alias the local registry does not know either still fails, naming MLflow's error.
+    with pytest.raises(BundleError, match="cannot resolve models:/recipe-recommender@staging"):
+        resolve_model_version("models:/recipe-recommender@staging", local_registry=tmp_path / "registry")

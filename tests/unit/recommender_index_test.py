@@ -25,8 +25,8 @@ def clustered_unit_vectors(n: int, dims: int, seed: int = 7) -> np.ndarray:
 def test_hnsw_recall_against_exact(tmp_path: Path) -> None:
     vectors = clustered_unit_vectors(3000, 64)
     halves = vectors.astype(np.float16)
-    build_hnsw(vectors, tmp_path / "ann.usearch", HnswParams())
-    ann = UsearchIndex(tmp_path / "ann.usearch")
+    info = build_hnsw(vectors, tmp_path / "ann.usearch", HnswParams())
+    ann = UsearchIndex(tmp_path / "ann.usearch", scale=info["i8_scale"])
     exact = ExactIndex(halves)
     rng = np.random.default_rng(1)
     queries = vectors[rng.integers(0, len(vectors), 50)] + 0.1 * rng.standard_normal((50, 64)).astype(np.float32)
@@ -39,6 +39,50 @@ def test_hnsw_recall_against_exact(tmp_path: Path) -> None:
         assert exact_cos[0] == pytest.approx(float(halves[exact_rows[0]].astype(np.float32) @ q), abs=2e-3)
         assert list(ann_cos) == sorted(ann_cos, reverse=True)
     assert hits / 500 >= 0.95
+
+
+def test_calibrated_int8_keeps_cosines_close_to_the_true_ones(tmp_path: Path) -> None:
+    """usearch's own cast (x * 127, truncated) leaves 512-d unit vectors a few levels per
+    component; the calibrated scale uses the whole int8 range, so the graph's cosines, and
+    with them its top-10 order, stay close to exact."""
+    vectors = clustered_unit_vectors(2000, 512)
+    rng = np.random.default_rng(3)
+    queries = vectors[rng.integers(0, len(vectors), 40)] + 0.05 * rng.standard_normal((40, 512)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    errors = {}
+    for mode in ("calibrated", "usearch"):
+        info = build_hnsw(vectors, tmp_path / f"{mode}.usearch", HnswParams(quantization=mode))
+        assert ("i8_scale" in info) == (mode == "calibrated")
+        ann = UsearchIndex(tmp_path / f"{mode}.usearch", scale=info.get("i8_scale"))
+        gaps = []
+        for q in queries:
+            rows, cosines = ann.search(q, 10)
+            gaps.extend(np.abs(cosines - vectors[rows] @ q).tolist())
+        errors[mode] = float(np.mean(gaps))
+    assert errors["calibrated"] < 0.01
+    assert errors["calibrated"] < errors["usearch"] / 3, errors
+
+
+def test_quantize_clips_queries_beyond_the_catalog_range() -> None:
+    from services.recommender.index import calibrated_scale, quantize
+
+    catalog = np.array([[0.5, -0.25], [0.1, 0.2]], dtype=np.float32)
+    scale = calibrated_scale(catalog)
+    assert scale == pytest.approx(254.0)
+    assert quantize(catalog, scale).tolist() == [[127, -64], [25, 51]]
+    assert quantize(np.array([0.9, -0.9], dtype=np.float32), scale).tolist() == [127, -127]
+
+
+def test_open_index_searches_with_the_bundles_ef(tmp_path: Path) -> None:
+    """usearch forgets ef when an index is saved; the bundle's manifest value must be applied."""
+    bundle = load_bundle(build_bundle(tmp_path))
+    index = open_index("usearch", vectors=bundle.vectors, bundle_dir=bundle.path, version=bundle.version)
+    assert isinstance(index, UsearchIndex)
+    assert index.expansion_search == bundle.manifest["index"]["expansion_search"] == HnswParams().expansion_search
+    override = open_index(
+        "usearch", vectors=bundle.vectors, bundle_dir=bundle.path, version=bundle.version, expansion_search=96
+    )
+    assert isinstance(override, UsearchIndex) and override.expansion_search == 96
 
 
 def test_exact_index_ranks_by_cosine() -> None:
