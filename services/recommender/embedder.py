@@ -83,7 +83,9 @@ class ServiceQueryEmbedder:
         self.cooldown = cooldown
         self._failures = 0
         self._open_until = 0.0
-        # Popular queries repeat; a hit skips the embeddings hop (~4-6 ms) entirely.
+        # Popular queries repeat; a hit skips the embeddings hop (~4-6 ms) entirely. Entries are
+        # float16 (1 KB at 512-d, so 10 MB when full, inside the RSS budget) and every answer,
+        # hit or miss, goes through that rounding, so a repeated query ranks exactly as before.
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.cache_size = cache_size
 
@@ -135,14 +137,14 @@ class ServiceQueryEmbedder:
         if cached is not None:
             self._cache.move_to_end(text)
             QUERY_CACHE.labels("hit").inc()
-            return cached
+            return cached.astype(np.float32)
         QUERY_CACHE.labels("miss").inc()
-        vector = (await self._embed([text], embeddings_pb2.INPUT_TYPE_QUERY))[0]
+        half = (await self._embed([text], embeddings_pb2.INPUT_TYPE_QUERY))[0].astype(np.float16)
         if self.cache_size:
-            self._cache[text] = vector
+            self._cache[text] = half
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-        return vector
+        return half.astype(np.float32)
 
     async def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         return await self._embed(texts, embeddings_pb2.INPUT_TYPE_DOCUMENT)

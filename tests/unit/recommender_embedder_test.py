@@ -21,14 +21,16 @@ class FakeStub:
     def __init__(self) -> None:
         self.calls = 0
         self.fail_with: grpc.StatusCode | None = None
+        self.vector = np.ones(4, dtype=np.float32) / 2
 
     async def Embed(self, request: embeddings_pb2.EmbedRequest, **kwargs: Any) -> embeddings_pb2.EmbedResponse:
         self.calls += 1
         assert kwargs["wait_for_ready"] is True and kwargs["timeout"] == 0.3
         if self.fail_with is not None:
             raise FakeError(self.fail_with)
-        vector = np.ones(4, dtype=np.float32) / 2
-        return embeddings_pb2.EmbedResponse(embeddings=[embeddings_pb2.Embedding(values=vector) for _ in request.texts])
+        return embeddings_pb2.EmbedResponse(
+            embeddings=[embeddings_pb2.Embedding(values=self.vector) for _ in request.texts]
+        )
 
 
 class FakeClient:
@@ -50,6 +52,19 @@ async def test_query_vectors_are_cached() -> None:
     await service.embed_query("tarta")  # evicts "flan" (least recently used)
     await service.embed_query("flan")
     assert stub.calls == 4
+
+
+async def test_cached_and_fresh_answers_are_identical_and_cached_as_float16() -> None:
+    """The cache keeps 1 KB per query (float16); a miss is rounded the same way, so the first
+    and the repeated call of a query rank identically."""
+    service, stub = embedder(cache_size=10)
+    stub.vector = np.array([0.1234567, -0.7654321, 0.3333333, 0.0001234], dtype=np.float32)
+    first = await service.embed_query("flan")
+    again = await service.embed_query("flan")
+    assert first.dtype == again.dtype == np.float32
+    assert first.tolist() == again.tolist()
+    assert first.tolist() == stub.vector.astype(np.float16).astype(np.float32).tolist()
+    assert service._cache["flan"].dtype == np.float16
 
 
 @pytest.mark.parametrize(
