@@ -189,7 +189,9 @@ def build_hnsw(
         removed_keys = np.setdiff1d(np.asarray(previous.keys, dtype=np.int64), keys[same])
         generation = int(previous.manifest_index.get("generation", 0)) + 1
         churn = (added + len(removed_keys)) / max(n, 1)
-        compatible = all(previous.manifest_index.get(k) == v for k, v in params.as_dict().items())
+        # ef at search time does not shape the graph: changing it must not force a rebuild.
+        shaping = {k: v for k, v in params.as_dict().items() if k != "expansion_search"}
+        compatible = all(previous.manifest_index.get(k) == v for k, v in shaping.items())
         compatible = compatible and previous.manifest_index.get("keys") == "recipe_id"
         # The graph's rows were quantized with the previous scale; new rows must share it.
         previous_scale = previous.manifest_index.get("i8_scale")

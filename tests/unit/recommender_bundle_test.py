@@ -348,3 +348,26 @@ def test_models_uri_falls_back_to_the_local_registry_when_mlflow_is_down(
     # An alias the local registry does not know either still fails, naming MLflow's error.
     with pytest.raises(BundleError, match="cannot resolve models:/recipe-recommender@staging"):
         resolve_model_version("models:/recipe-recommender@staging", local_registry=tmp_path / "registry")
+
+
+def test_changing_only_the_search_ef_keeps_the_incremental_update(tmp_path: Path) -> None:
+    """ef is a query-time knob: a new default must not cost a full graph rebuild; a new M must."""
+    from services.recommender.index import HnswParams
+
+    def build(records: list[dict], hnsw: HnswParams) -> dict:
+        path = write_bundle(
+            catalog(records),
+            vectors_for(records),
+            tmp_path,
+            embedding={"model": f"hashing-tf-{DIMS}", "backend": "hashing", "dimensions": DIMS},
+            source={},
+            hnsw=hnsw,
+            previous="latest",
+        )
+        return json.loads((path / "manifest.json").read_text())["index"]
+
+    build(RECIPES[:10], HnswParams(expansion_search=100))
+    second = build(RECIPES[:11], HnswParams(expansion_search=300))
+    assert second["mode"] == "incremental" and second["expansion_search"] == 300
+    third = build(RECIPES[:12], HnswParams(connectivity=16, expansion_search=300))
+    assert third["mode"] == "full" and third["reason_full"] == "incompatible"
