@@ -117,16 +117,32 @@ async def test_concurrent_requests_are_merged_into_one_backend_call(served) -> N
     assert len(backend.calls) < 10, f"expected merged batches, got calls of sizes {backend.calls}"
 
 
-async def _natural_batching_host(backend: CountingBackend) -> tuple[ServiceHost, int]:
+class GatedBackend(CountingBackend):
+    """Holds its first call until the test opens the gate: 'the model is busy' without timing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def embed(self, texts: Sequence[str], input_type: int) -> np.ndarray:
+        if not self.calls:
+            self.calls.append(len(texts))
+            await self.gate.wait()
+            return self.encode_sync(texts)
+        return await super().embed(texts, input_type)
+
+
+async def _natural_batching_host(backend: CountingBackend) -> tuple[ServiceHost, EmbeddingsService, int]:
     conf = settings(batch_wait_ms=0.0)
-    host = ServiceHost(EmbeddingsService(conf, backend=backend), conf, access_log=False)
-    return host, await host.start("127.0.0.1:0")
+    service = EmbeddingsService(conf, backend=backend)
+    host = ServiceHost(service, conf, access_log=False)
+    return host, service, await host.start("127.0.0.1:0")
 
 
 async def test_idle_service_embeds_a_lone_query_without_waiting() -> None:
     """No batch wait: an idle model takes a lone request at once, never holding it for company."""
     backend = CountingBackend()
-    host, port = await _natural_batching_host(backend)
+    host, _, port = await _natural_batching_host(backend)
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = embeddings_pb2_grpc.EmbeddingsServiceStub(channel)
@@ -139,16 +155,23 @@ async def test_idle_service_embeds_a_lone_query_without_waiting() -> None:
 
 async def test_requests_arriving_while_the_model_is_busy_share_its_next_call() -> None:
     """Natural batching: the first request runs alone; the nine that queue up behind the busy
-    model leave together in one call, however long that call took."""
-    backend = CountingBackend(delay=0.5)
-    host, port = await _natural_batching_host(backend)
+    model leave together in one call as soon as it frees."""
+    backend = GatedBackend()
+    host, service, port = await _natural_batching_host(backend)
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = embeddings_pb2_grpc.EmbeddingsServiceStub(channel)
             first = asyncio.ensure_future(stub.Embed(embeddings_pb2.EmbedRequest(texts=["primera"])))
             while not backend.calls:
                 await asyncio.sleep(0.005)
-            rest = [stub.Embed(embeddings_pb2.EmbedRequest(texts=[f"receta {i}"])) for i in range(9)]
+            rest = [
+                asyncio.ensure_future(stub.Embed(embeddings_pb2.EmbedRequest(texts=[f"receta {i}"]))) for i in range(9)
+            ]
+            # The batcher takes the next request off the queue and then waits for the busy slot.
+            deadline = asyncio.get_running_loop().time() + 10
+            while service.servicer.batcher._queue.qsize() < 8 and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.005)
+            backend.gate.set()
             responses = await asyncio.gather(first, *rest)
     finally:
         await host.stop(0)
