@@ -62,6 +62,11 @@ DEFAULT_CACHE_DIR = Path(ARTIFACTS_DIR) / "cache" / "bundles"
 # Where `mlops version` registers models when MLflow is unreachable (mlops/registry.py).
 DEFAULT_LOCAL_REGISTRY = Path(ARTIFACTS_DIR) / "registry"
 MODELS_SCHEME = "models:/"
+# MLflow error codes that mean the registry was reached and said no (an unknown alias is
+# INVALID_PARAMETER_VALUE); an unreachable server is INTERNAL_ERROR, or not an MlflowException.
+MLFLOW_ANSWERS = frozenset(
+    {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "PERMISSION_DENIED", "UNAUTHENTICATED"}
+)
 UNIT_NORM_TOLERANCE = 1e-2
 
 Progress = Callable[[str, int, int], None]
@@ -618,7 +623,6 @@ def resolve_model_version(uri: str, *, local_registry: Path = DEFAULT_LOCAL_REGI
     """
     name, alias, version = _parse_models_uri(uri)
     try:
-        from mlflow.exceptions import MlflowException
         from mlflow.tracking import MlflowClient
 
         client = MlflowClient(tracking_uri=tracking_uri(), registry_uri=tracking_uri())
@@ -626,8 +630,9 @@ def resolve_model_version(uri: str, *, local_registry: Path = DEFAULT_LOCAL_REGI
     except BundleError:
         raise
     except Exception as exc:
-        missing = isinstance(exc, MlflowException) and exc.error_code == "RESOURCE_DOES_NOT_EXIST"
-        local = None if missing else _local_registry_version(local_registry, name, alias, version)
+        # MlflowException carries error_code; read it by name so a missing mlflow is handled too.
+        answered = getattr(exc, "error_code", None) in MLFLOW_ANSWERS
+        local = None if answered else _local_registry_version(local_registry, name, alias, version)
         if local is None:
             raise BundleError(f"MLflow registry at {tracking_uri()} cannot resolve {uri}: {exc}") from exc
         log.warning(

@@ -371,3 +371,23 @@ def test_changing_only_the_search_ef_keeps_the_incremental_update(tmp_path: Path
     assert second["mode"] == "incremental" and second["expansion_search"] == 300
     third = build(RECIPES[:12], HnswParams(connectivity=16, expansion_search=300))
     assert third["mode"] == "full" and third["reason_full"] == "incompatible"
+
+
+def test_an_mlflow_that_answers_no_such_alias_is_not_overruled_by_the_local_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from mlflow.tracking import MlflowClient
+
+    from mlops.registry import LocalRegistry
+    from services.recommender.bundle import BundleError, resolve_model_version
+
+    bundle_dir = build_bundle(tmp_path / "bundles", RECIPES[:4])
+    registry = LocalRegistry(tmp_path / "registry", "recipe-recommender")
+    registry.set_alias("champion", registry.register(bundle_dir, SimpleNamespace(run_id=""), {}).version)  # type: ignore[arg-type]
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    MlflowClient(tracking_uri=uri, registry_uri=uri).create_registered_model("recipe-recommender")
+    with pytest.raises(BundleError, match="cannot resolve models:/recipe-recommender@champion"):
+        resolve_model_version("models:/recipe-recommender@champion", local_registry=tmp_path / "registry")
