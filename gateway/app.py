@@ -23,6 +23,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.context import GatewayContext
+from gateway.docs import install_docs
 from gateway.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gateway.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from gateway.routes import COMMON_PROBLEMS, assistant, chat, health, recipes, recommendations
@@ -92,12 +93,13 @@ def create_app(settings: GatewaySettings | None = None, clients: ServiceClients 
         version=API_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served from local assets by install_docs
         redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    install_docs(app)
 
     app.include_router(health.router)
     guard = [Depends(Guard(ctx.auth, ctx.limiter))]

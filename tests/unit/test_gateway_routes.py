@@ -297,6 +297,24 @@ async def test_metrics_have_latency_by_route_template_and_domain_metrics(client:
 async def test_docs_and_openapi(client: httpx.AsyncClient) -> None:
     assert (await client.get("/docs")).status_code == 200
     spec = (await client.get("/openapi.json")).json()
+    assert "/docs" not in spec["paths"] and "/docs/assets" not in spec["paths"]
+
+
+async def test_docs_page_needs_no_cdn(client: httpx.AsyncClient) -> None:
+    """Every asset the Swagger UI page loads is served by the gateway itself."""
+    page = (await client.get("/docs")).text
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page) + re.findall(r"url: '([^']+)'", page)
+    assert urls, page
+    assert not [u for u in urls if u.startswith(("http:", "https:", "//"))], urls
+    for url in urls:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+    script = await client.get("/docs/assets/swagger-ui-bundle.js")
+    assert "javascript" in script.headers["content-type"] and len(script.content) > 100_000
+
+
+async def test_openapi_lists_the_api(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
     assert {
         "/v1/recommendations",
         "/recommend",
